@@ -1,0 +1,60 @@
+/** One plain-English sentence per reason, stating the figures that decided it. */
+import { formatMoney } from '../domain/money.js';
+import { formatDuration, formatInstant } from '../domain/time.js';
+import type { Findings } from './findings.js';
+import type { ReasonCode } from './types.js';
+
+function list(items: readonly string[]): string {
+  return items.join(', ');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function firstPeriod(f: Findings): string {
+  return `the first ${formatDuration(f.policy.firstPeriodMs)} (${formatInstant(f.firstPurchaseMs)} to ${formatInstant(f.firstPeriodEndMs)})`;
+}
+
+export const messages: Readonly<Record<ReasonCode, (f: Findings) => string>> = {
+  NON_OFFICIAL_CHANNEL: (f) =>
+    `order ${f.facts.order.id} was placed through channel ${f.facts.order.channel}; refunds cover only orders placed through ${list([...f.policy.officialChannels])}`,
+  CRYPTO_PAYMENT: (f) =>
+    `order ${f.facts.order.id} was paid by ${f.facts.order.paymentMethod}; ${list([...f.policy.nonRefundablePaymentMethods])} payments are non-refundable unless law requires a refund`,
+  WINDOW_EXPIRED: (f) =>
+    `submitted ${formatDuration(f.facts.request.submittedAtMs - f.firstPurchaseMs)} after the first purchase of plan ${f.facts.order.planId} (${formatInstant(f.firstPurchaseMs)}); the window is ${formatDuration(f.policy.requestWindowMs)}`,
+  USAGE_CAP_TRAFFIC: (f) =>
+    `used ${f.facts.usage.trafficBytes} bytes of traffic; the ${f.facts.order.product} cap is ${f.policy.usageCaps[f.facts.order.product].trafficBytes} bytes`,
+  USAGE_CAP_REQUESTS: (f) =>
+    `made ${f.facts.usage.requests} requests; the ${f.facts.order.product} cap is ${f.policy.usageCaps[f.facts.order.product].requests} requests`,
+  NO_TECHNICAL_BASIS: (f) =>
+    `no confirmed, widely impacting incident on ${f.facts.order.product} overlapped ${firstPeriod(f)}, and no service report made in that time went unremediated for ${formatDuration(f.policy.remediationMs)}`,
+  EXCLUDED_CAUSE: (f) => {
+    const causes = [
+      ...new Set(
+        f.facts.reports.filter((r) => r.reportedAtMs <= f.facts.evaluatedAtMs).map((r) => r.cause),
+      ),
+    ];
+    return `${f.reportsSeen === 1 ? 'the only report has' : `all ${f.reportsSeen} reports have`} a cause outside the provider's control (${list(causes)})`;
+  },
+  TOS_BREACH: () => 'the account is recorded as breaching the Terms of Service',
+  ABUSE_STRESS_TESTING: () => 'the account is recorded as stress testing the network',
+  ABUSE_REPEAT_REFUNDS: (f) =>
+    `${count(f.requestedRefundIds.length, 'requested refund')} (${list(f.requestedRefundIds)}) in the ${formatDuration(f.policy.repeatRefundLookbackMs)} before this request; ${f.policy.repeatRefundCount} or more is repeated buy-and-refund`,
+  ACTIVE_CHARGEBACK: (f) =>
+    `${count(f.facts.chargebacks.filter((c) => c.status === 'open').length, 'chargeback or dispute')} on order ${f.facts.order.id} open and not withdrawn`,
+  CHARGEBACK_LOST: (f) =>
+    `a chargeback on order ${f.facts.order.id} was lost: the card network already returned the payment`,
+  ALREADY_REFUNDED: (f) =>
+    `order ${f.facts.order.id} was already refunded in full (${formatMoney(f.facts.order.refundedCents, f.facts.order.currency)})`,
+  LEGAL_REVIEW: () =>
+    'staff recorded that applicable law requires a refund; a person applies the law',
+  AWAITING_REMEDIATION_WINDOW: (f) =>
+    `${count(f.pendingDeadlinesMs.length, 'service report')} not yet remediated; the ${formatDuration(f.policy.remediationMs)} remediation window closes first at ${formatInstant(f.pendingDeadlinesMs[0] ?? 0)}, when the case is decided again`,
+  NEEDS_TECHNICAL_REVIEW: (f) =>
+    `${count(f.undeterminedReviewableAtMs.length, 'report')} made in ${firstPeriod(f)} ${f.undeterminedReviewableAtMs.length === 1 ? 'has' : 'have'} an undetermined cause (first at ${formatInstant(Math.min(...f.undeterminedReviewableAtMs))}); if review finds a service cause it founds a refund`,
+  PRORATA_INCIDENT: (f) =>
+    `confirmed incidents ${list(f.prorata.incidentIds)} affected ${formatDuration(f.prorata.affectedMs)} of the ${f.facts.order.servicePeriodDays}-day service period: a refund of ${formatMoney(f.refundCents, f.facts.order.currency)} of ${formatMoney(f.facts.order.amountCents, f.facts.order.currency)} or a ${count(f.extensionDays, 'day')} extension`,
+  PROMO_NOT_REFUNDED: (f) =>
+    `promotional value of ${formatMoney(f.facts.order.promoCreditsCents, f.facts.order.currency)} is not refundable; only the cash paid is`,
+};
