@@ -1,0 +1,80 @@
+/**
+ * RFC 9457 problem details: every error the HTTP API returns. Each error carries a stable
+ * machine `code` from a closed set; the table below maps every code to its HTTP status and
+ * title, and the compiler rejects a code without an entry.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldError } from '../engine/index.js';
+
+export const PROBLEM_CODES = [
+  'invalid_case',
+  'invalid_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'not_found',
+  'method_not_allowed',
+  'internal',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+export interface ProblemKind {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
+}
+
+/** The one table from code to status: exhaustive over `ProblemCode`. */
+export const PROBLEMS: { readonly [C in ProblemCode]: ProblemKind } = {
+  invalid_case: { status: 400, title: 'Invalid case' },
+  invalid_json: { status: 400, title: 'Malformed JSON' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  internal: { status: 500, title: 'Internal error' },
+};
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** Problem types are URNs: stable identifiers, not links to dereference. */
+export function problemType(code: ProblemCode): string {
+  return `urn:refund-desk:problem:${code}`;
+}
+
+export interface ProblemFieldError {
+  /** JSON Pointer (RFC 6901) into the request body; "" is the whole body. */
+  readonly pointer: string;
+  readonly detail: string;
+}
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ProblemCode;
+  readonly errors?: readonly ProblemFieldError[];
+}
+
+export function problem(
+  code: ProblemCode,
+  detail: string,
+  errors?: readonly FieldError[],
+): Problem {
+  const { status, title } = PROBLEMS[code];
+  const body: Problem = { type: problemType(code), title, status, detail, code };
+  return errors === undefined
+    ? body
+    : { ...body, errors: errors.map((e) => ({ pointer: e.pointer, detail: e.message })) };
+}
+
+/** The problem as an HTTP response, `application/problem+json`. */
+export function problemResponse(
+  body: Problem,
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: { ...headers, 'content-type': PROBLEM_MEDIA_TYPE },
+  });
+}
