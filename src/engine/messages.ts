@@ -50,7 +50,7 @@ export const messages: Readonly<Record<ReasonCode, (f: Findings) => string>> = {
   LEGAL_REVIEW: () =>
     'staff recorded that applicable law requires a refund; a person applies the law',
   AWAITING_REMEDIATION_WINDOW: (f) =>
-    `${count(f.pendingDeadlinesMs.length, 'service report')} not yet remediated; the ${formatDuration(f.policy.remediationMs)} remediation window closes first at ${formatInstant(f.pendingDeadlinesMs[0] ?? 0)}, when the case is decided again`,
+    `${count(f.pendingDeadlinesMs.length, 'service report')} not yet remediated; the remediation window of ${formatDuration(f.policy.remediationMs)} closes first at ${formatInstant(f.pendingDeadlinesMs[0] ?? 0)}, when the case is decided again`,
   NEEDS_TECHNICAL_REVIEW: (f) =>
     `${count(f.undeterminedReviewableAtMs.length, 'report')} made in ${firstPeriod(f)} ${f.undeterminedReviewableAtMs.length === 1 ? 'has' : 'have'} an undetermined cause (first at ${formatInstant(Math.min(...f.undeterminedReviewableAtMs))}); if review finds a service cause it founds a refund`,
   PRORATA_INCIDENT: (f) =>

@@ -1,0 +1,141 @@
+/**
+ * The audit log: every change of a case, a fact or a policy, appended in the same transaction
+ * as the change, hash-chained (each entry's hash covers the previous hash), so that editing or
+ * removing an entry breaks the chain at that point.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Engine } from '../store/connect.js';
+import type { AuditLogTable, Database } from '../store/schema.js';
+import type { Origin } from './context.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+/** Any constant: the advisory lock that serialises appends on PostgreSQL. */
+const AUDIT_LOCK_KEY = 727_001;
+
+export interface AuditChange {
+  readonly action: string;
+  readonly entityKind: string;
+  readonly entityId: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+type Entry = Omit<AuditLogTable, 'hash'>;
+
+/** Canonical JSON: keys sorted at every depth, so the hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function entryHash(entry: Entry): string {
+  const { prevHash, ...rest } = entry;
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson(rest))
+    .digest('hex');
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined ? null : canonicalJson(value);
+}
+
+/** Appends one entry. Call inside the transaction that makes the change. */
+export async function appendAudit(
+  trx: Transaction<Database> | Kysely<Database>,
+  engine: Engine,
+  origin: Origin,
+  atMs: number,
+  change: AuditChange,
+): Promise<void> {
+  if (engine === 'postgres') {
+    await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  }
+  const last = await trx
+    .selectFrom('auditLog')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const entry: Entry = {
+    seq: (last?.seq ?? 0) + 1,
+    atMs,
+    actorKind: origin.actor.kind,
+    actorId: origin.actor.id,
+    ip: origin.ip,
+    action: change.action,
+    entityKind: change.entityKind,
+    entityId: change.entityId,
+    beforeJson: toJson(change.before),
+    afterJson: toJson(change.after),
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  await trx
+    .insertInto('auditLog')
+    .values({ ...entry, hash: entryHash(entry) })
+    .execute();
+}
+
+export type AuditVerification =
+  | { readonly ok: true; readonly entries: number }
+  | {
+      readonly ok: false;
+      readonly entries: number;
+      readonly brokenAtSeq: number;
+      readonly reason: string;
+    };
+
+/** Walks the chain in order and reports the first broken link. */
+export async function verifyAudit(
+  db: Kysely<Database>,
+  batchSize = 1_000,
+): Promise<AuditVerification> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (;;) {
+    const rows = await db
+      .selectFrom('auditLog')
+      .selectAll()
+      .where('seq', '>=', expectedSeq)
+      .orderBy('seq')
+      .limit(batchSize)
+      .execute();
+    if (rows.length === 0) return { ok: true, entries: expectedSeq - 1 };
+    for (const row of rows) {
+      const entries = expectedSeq - 1;
+      if (row.seq !== expectedSeq) {
+        return {
+          ok: false,
+          entries,
+          brokenAtSeq: expectedSeq,
+          reason: `entry ${expectedSeq} is missing`,
+        };
+      }
+      if (row.prevHash !== prevHash) {
+        return {
+          ok: false,
+          entries,
+          brokenAtSeq: row.seq,
+          reason: 'prev_hash does not match the previous entry',
+        };
+      }
+      const { hash, ...entry } = row;
+      if (entryHash(entry) !== hash) {
+        return {
+          ok: false,
+          entries,
+          brokenAtSeq: row.seq,
+          reason: 'hash does not match the entry',
+        };
+      }
+      prevHash = hash;
+      expectedSeq += 1;
+    }
+  }
+}

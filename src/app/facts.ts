@@ -1,0 +1,188 @@
+/**
+ * Assembling a case (case.schema.json) from stored billing facts. The result is what the
+ * engine decides and what is stored beside the decision, so any decision can be reproduced.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { formatInstant, type CaseInput, type Product, type ReportCause } from '../engine/index.js';
+import type { Database } from '../store/schema.js';
+
+/** Bound on the customer's other orders carried into one case. */
+export const MAX_PRIOR_ORDERS = 500;
+
+export interface CaseRequestFacts {
+  readonly orderId: string;
+  readonly submittedAtMs: number;
+  readonly evaluatedAtMs: number;
+  readonly legallyRequired: boolean;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function instantOrNull(ms: number | null): string | null {
+  return ms === null ? null : formatInstant(ms);
+}
+
+/** Returns undefined when the order does not exist. */
+export async function assembleCase(
+  db: Db,
+  request: CaseRequestFacts,
+): Promise<CaseInput | undefined> {
+  const order = await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', request.orderId)
+    .executeTakeFirst();
+  if (order === undefined) return undefined;
+  // The earliest order of the same plan decides the window even when it is older than the
+  // newest MAX_PRIOR_ORDERS.
+  const earliestSamePlan = await db
+    .selectFrom('orders')
+    .select(['id', 'planId', 'purchasedAtMs'])
+    .where('customerId', '=', order.customerId)
+    .where('planId', '=', order.planId)
+    .where('id', '!=', order.id)
+    .orderBy('purchasedAtMs')
+    .limit(1)
+    .executeTakeFirst();
+  const firstPurchaseMs = Math.min(
+    order.purchasedAtMs,
+    earliestSamePlan?.purchasedAtMs ?? order.purchasedAtMs,
+  );
+  const [
+    customer,
+    refunds,
+    compensations,
+    usage,
+    reports,
+    chargebacks,
+    priorOrders,
+    priorRefunds,
+    incidents,
+  ] = await Promise.all([
+    db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', order.customerId)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('refunds').select(['amountMinor']).where('orderId', '=', order.id).execute(),
+    db
+      .selectFrom('compensations')
+      .select(['incidentId'])
+      .where('orderId', '=', order.id)
+      .orderBy('incidentId')
+      .execute(),
+    db
+      .selectFrom('usageReadings')
+      .selectAll()
+      .where('orderId', '=', order.id)
+      .where('asOfMs', '<=', request.submittedAtMs)
+      .orderBy('asOfMs', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom('reports')
+      .selectAll()
+      .where('orderId', '=', order.id)
+      .orderBy('reportedAtMs')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('chargebacks')
+      .select(['status'])
+      .where('orderId', '=', order.id)
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('orders')
+      .select(['id', 'planId', 'purchasedAtMs'])
+      .where('customerId', '=', order.customerId)
+      .where('id', '!=', order.id)
+      .orderBy('purchasedAtMs', 'desc')
+      .limit(MAX_PRIOR_ORDERS)
+      .execute(),
+    db
+      .selectFrom('refunds')
+      .innerJoin('orders', 'orders.id', 'refunds.orderId')
+      .select(['refunds.orderId', 'refunds.kind', 'refunds.refundedAtMs'])
+      .where('orders.customerId', '=', order.customerId)
+      .where('refunds.orderId', '!=', order.id)
+      .execute(),
+    db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('startsAtMs', '<=', request.evaluatedAtMs)
+      // Older incidents can neither found a basis nor touch the service period.
+      .where((eb) => eb.or([eb('endsAtMs', 'is', null), eb('endsAtMs', '>', firstPurchaseMs)]))
+      .orderBy('startsAtMs')
+      .orderBy('id')
+      .execute(),
+  ]);
+
+  const priors = new Map(priorOrders.map((p) => [p.id, p]));
+  if (earliestSamePlan !== undefined) priors.set(earliestSamePlan.id, earliestSamePlan);
+
+  // Per prior order: its latest customer-requested refund, else its latest compensation.
+  const refundOf = new Map<string, { kind: 'requested' | 'compensation'; atMs: number }>();
+  for (const refund of priorRefunds) {
+    const seen = refundOf.get(refund.orderId);
+    const better =
+      seen === undefined ||
+      (refund.kind === 'requested' && seen.kind === 'compensation') ||
+      (refund.kind === seen.kind && refund.refundedAtMs > seen.atMs);
+    if (better) refundOf.set(refund.orderId, { kind: refund.kind, atMs: refund.refundedAtMs });
+  }
+
+  const refundedMinor = refunds.reduce((sum, r) => sum + r.amountMinor, 0);
+  return {
+    evaluatedAt: formatInstant(request.evaluatedAtMs),
+    order: {
+      id: order.id,
+      customerId: order.customerId,
+      planId: order.planId,
+      product: order.product as Product,
+      channel: order.channel as CaseInput['order']['channel'],
+      paymentMethod: order.paymentMethod as CaseInput['order']['paymentMethod'],
+      amountCents: order.amountMinor,
+      currency: order.currency,
+      promoCreditsCents: order.promoCreditsMinor,
+      purchasedAt: formatInstant(order.purchasedAtMs),
+      servicePeriodDays: order.servicePeriodDays,
+      refundedCents: Math.min(refundedMinor, order.amountMinor),
+      compensatedIncidentIds: compensations.map((c) => c.incidentId),
+    },
+    priorOrders: [...priors.values()]
+      .sort((a, b) => a.purchasedAtMs - b.purchasedAtMs || (a.id < b.id ? -1 : 1))
+      .map((p) => {
+        const refund = refundOf.get(p.id);
+        return {
+          id: p.id,
+          planId: p.planId,
+          purchasedAt: formatInstant(p.purchasedAtMs),
+          refundedAt: refund === undefined ? null : formatInstant(refund.atMs),
+          refundKind: refund?.kind ?? 'requested',
+        };
+      }),
+    usage: { trafficBytes: usage?.trafficBytes ?? 0, requests: usage?.requests ?? 0 },
+    reports: reports.map((r) => ({
+      reportedAt: formatInstant(r.reportedAtMs),
+      cause: r.cause as ReportCause,
+      remediatedAt: instantOrNull(r.remediatedAtMs),
+    })),
+    incidents: incidents
+      .map((i) => ({
+        id: i.id,
+        confirmedAt: instantOrNull(i.confirmedAtMs),
+        startsAt: formatInstant(i.startsAtMs),
+        endsAt: instantOrNull(i.endsAtMs),
+        products: JSON.parse(i.productsJson) as Array<Product | 'all'>,
+        widelyImpacting: i.widelyImpacting === 1,
+      }))
+      .filter((i) => i.products.includes('all') || i.products.includes(order.product as Product)),
+    chargebacks: chargebacks.map((c) => ({ status: c.status })),
+    account: { tosBreach: customer.tosBreach === 1, stressTesting: customer.stressTesting === 1 },
+    request: {
+      submittedAt: formatInstant(request.submittedAtMs),
+      legallyRequired: request.legallyRequired,
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Opening the database: SQLite (better-sqlite3) is the embedded default, PostgreSQL the
+ * production engine. The same Kysely code runs on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** `postgres://…`, `sqlite:PATH`, a file path, or `:memory:`. */
+  readonly url: string;
+  /** PostgreSQL schema to use (tests give each run its own). */
+  readonly schema?: string;
+  readonly poolSize?: number;
+}
+
+/** PostgreSQL returns int8 as text; we keep every integer within 2^53 and read it as a number. */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`int8 value ${text} is beyond 2^53`);
+  return value;
+}
+pg.types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+
+export function engineOf(url: string): Engine {
+  return /^postgres(ql)?:\/\//.test(url) ? 'postgres' : 'sqlite';
+}
+
+export function openStore(options: OpenOptions): Store {
+  const plugins = [new CamelCasePlugin()];
+  if (engineOf(options.url) === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  const path = options.url.replace(/^sqlite:/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+  return { db, engine: 'sqlite', close: () => db.destroy() };
+}

@@ -1,0 +1,65 @@
+import { sql } from 'kysely';
+import { expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { describeEachEngine } from '../support/stores.js';
+
+describeEachEngine('migrations', (store) => {
+  it('creates every table and is idempotent', async () => {
+    const again = await migrateToLatest(store().db);
+    expect(again.results).toEqual([]);
+    const tables = await store().db.introspection.getTables();
+    const names = tables.map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+    expect(names.sort()).toEqual(
+      [
+        'api_keys',
+        'audit_log',
+        'chargebacks',
+        'compensations',
+        'customers',
+        'decisions',
+        'evidence',
+        'idempotency_keys',
+        'incidents',
+        'orders',
+        'plans',
+        'policy_versions',
+        'refund_requests',
+        'refunds',
+        'reports',
+        'sessions',
+        'sign_in_links',
+        'staff_users',
+        'usage_readings',
+      ].sort(),
+    );
+  });
+
+  it('round-trips integers up to 2^53-1 as numbers', async () => {
+    const { db } = store();
+    const max = Number.MAX_SAFE_INTEGER;
+    await db
+      .insertInto('customers')
+      .values({
+        id: 'c1',
+        email: 'a@example.com',
+        name: 'A',
+        tosBreach: 0,
+        stressTesting: 0,
+        kycStatus: 'not_required',
+        createdAtMs: max,
+        updatedAtMs: 0,
+      })
+      .execute();
+    const row = await db
+      .selectFrom('customers')
+      .selectAll()
+      .where('id', '=', 'c1')
+      .executeTakeFirstOrThrow();
+    expect(row.createdAtMs).toBe(max);
+    const count = await db
+      .selectFrom('customers')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+});
