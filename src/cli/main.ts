@@ -62,7 +62,9 @@ function runDecide(file: string, options: { policy?: string; explain?: boolean }
   try {
     input = JSON.parse(text);
   } catch (error) {
-    const detail = (error instanceof Error ? error.message : 'unreadable').replace(/\s+/g, ' ').trim();
+    const detail = (error instanceof Error ? error.message : 'unreadable')
+      .replace(/\s+/g, ' ')
+      .trim();
     return fail(`invalid case: (the document): is not valid JSON (${detail})`);
   }
   const policy = options.policy === undefined ? undefined : policyFrom(options.policy);
