@@ -113,9 +113,42 @@ export function parseInstantMs(text: string): number | undefined {
   return ms;
 }
 
-/** UTC with milliseconds, as `2026-03-17T09:00:00.000Z`. */
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+}
+
+/**
+ * UTC with milliseconds, as `2026-03-17T09:00:00.000Z` (what `Date#toISOString` writes for
+ * years 0000–9999, computed without allocating a Date: this sits on the decision hot path).
+ */
 export function formatInstant(ms: number): string {
-  return new Date(ms).toISOString();
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const hour = Math.floor(rest / HOUR_MS);
+  rest -= hour * HOUR_MS;
+  const minute = Math.floor(rest / MINUTE_MS);
+  rest -= minute * MINUTE_MS;
+  const second = Math.floor(rest / SECOND_MS);
+  const millis = rest - second * SECOND_MS;
+  // civil_from_days (H. Hinnant), the inverse of daysFromCivil.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1_460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const yyyy = year < 1000 ? `${year}`.padStart(4, '0') : `${year}`;
+  return `${yyyy}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}.${pad3(millis)}Z`;
 }
 
 function plural(count: number, unit: string): string {

@@ -3,7 +3,7 @@
  * evaluatedAt), no I/O, integer arithmetic only. Every condition is evaluated, always.
  */
 import { divCeil, mulDivFloor } from '../domain/money.js';
-import { DAY_MS } from '../domain/time.js';
+import { DAY_MS, formatInstant } from '../domain/time.js';
 import { messages } from './messages.js';
 import type { Findings } from './findings.js';
 import type { Policy } from './policy.js';
@@ -251,7 +251,7 @@ export function evaluate(facts: CaseFacts, policy: Policy): Decision {
     refundCents,
     extensionDays,
     currency: order.currency,
-    decidableAt: decidableAtMs === null ? null : new Date(decidableAtMs).toISOString(),
+    decidableAt: decidableAtMs === null ? null : formatInstant(decidableAtMs),
     reasons,
     policyVersion: policy.label,
   };

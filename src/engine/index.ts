@@ -14,6 +14,14 @@ export { caseSchema } from './case-schema.js';
 export { policySchema } from './policy-schema.js';
 export { decisionSchema } from './decision-schema.js';
 export { formatFieldError } from './json-schema.js';
-export { formatInstant, parseInstantMs, formatDuration } from '../domain/time.js';
+export {
+  formatInstant,
+  parseInstantMs,
+  formatDuration,
+  DAY_MS,
+  HOUR_MS,
+  MINUTE_MS,
+  SECOND_MS,
+} from '../domain/time.js';
 export { formatMoney } from '../domain/money.js';
 export * from './types.js';

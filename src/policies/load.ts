@@ -99,8 +99,16 @@ export function shippedPolicies(): readonly Policy[] {
 /** The shipped document for the default policy id, at its latest version. */
 export const DEFAULT_POLICY_ID = 'okkproxy';
 
+const versionsById = new Map<string, readonly Policy[]>();
+
+/** The shipped versions of one policy, oldest first (computed once per id). */
 export function shippedVersions(id: string = DEFAULT_POLICY_ID): readonly Policy[] {
-  return shippedPolicies()
-    .filter((policy) => policy.id === id)
-    .sort((a, b) => a.version - b.version);
+  let versions = versionsById.get(id);
+  if (versions === undefined) {
+    versions = shippedPolicies()
+      .filter((policy) => policy.id === id)
+      .sort((a, b) => a.version - b.version);
+    versionsById.set(id, versions);
+  }
+  return versions;
 }
