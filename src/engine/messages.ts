@@ -8,8 +8,13 @@ function list(items: readonly string[]): string {
   return items.join(', ');
 }
 
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+function count(n: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : pluralNoun}`;
+}
+
+/** Ids and causes are listed sorted, so the message does not depend on input order. */
+function sorted(items: Iterable<string>): string[] {
+  return [...new Set(items)].sort();
 }
 
 function firstPeriod(f: Findings): string {
@@ -30,19 +35,17 @@ export const messages: Readonly<Record<ReasonCode, (f: Findings) => string>> = {
   NO_TECHNICAL_BASIS: (f) =>
     `no confirmed, widely impacting incident on ${f.facts.order.product} overlapped ${firstPeriod(f)}, and no service report made in that time went unremediated for ${formatDuration(f.policy.remediationMs)}`,
   EXCLUDED_CAUSE: (f) => {
-    const causes = [
-      ...new Set(
-        f.facts.reports.filter((r) => r.reportedAtMs <= f.facts.evaluatedAtMs).map((r) => r.cause),
-      ),
-    ];
+    const causes = sorted(
+      f.facts.reports.filter((r) => r.reportedAtMs <= f.facts.evaluatedAtMs).map((r) => r.cause),
+    );
     return `${f.reportsSeen === 1 ? 'the only report has' : `all ${f.reportsSeen} reports have`} a cause outside the provider's control (${list(causes)})`;
   },
   TOS_BREACH: () => 'the account is recorded as breaching the Terms of Service',
   ABUSE_STRESS_TESTING: () => 'the account is recorded as stress testing the network',
   ABUSE_REPEAT_REFUNDS: (f) =>
-    `${count(f.requestedRefundIds.length, 'requested refund')} (${list(f.requestedRefundIds)}) in the ${formatDuration(f.policy.repeatRefundLookbackMs)} before this request; ${f.policy.repeatRefundCount} or more is repeated buy-and-refund`,
+    `${count(f.requestedRefundIds.length, 'requested refund')} (${list(sorted(f.requestedRefundIds))}) in the ${formatDuration(f.policy.repeatRefundLookbackMs)} before this request; ${f.policy.repeatRefundCount} or more is repeated buy-and-refund`,
   ACTIVE_CHARGEBACK: (f) =>
-    `${count(f.facts.chargebacks.filter((c) => c.status === 'open').length, 'chargeback or dispute')} on order ${f.facts.order.id} open and not withdrawn`,
+    `${count(f.facts.chargebacks.filter((c) => c.status === 'open').length, 'chargeback or dispute', 'chargebacks or disputes')} on order ${f.facts.order.id} open and not withdrawn`,
   CHARGEBACK_LOST: (f) =>
     `a chargeback on order ${f.facts.order.id} was lost: the card network already returned the payment`,
   ALREADY_REFUNDED: (f) =>
@@ -54,7 +57,7 @@ export const messages: Readonly<Record<ReasonCode, (f: Findings) => string>> = {
   NEEDS_TECHNICAL_REVIEW: (f) =>
     `${count(f.undeterminedReviewableAtMs.length, 'report')} made in ${firstPeriod(f)} ${f.undeterminedReviewableAtMs.length === 1 ? 'has' : 'have'} an undetermined cause (first at ${formatInstant(Math.min(...f.undeterminedReviewableAtMs))}); if review finds a service cause it founds a refund`,
   PRORATA_INCIDENT: (f) =>
-    `confirmed incidents ${list(f.prorata.incidentIds)} affected ${formatDuration(f.prorata.affectedMs)} of the ${f.facts.order.servicePeriodDays}-day service period: a refund of ${formatMoney(f.refundCents, f.facts.order.currency)} of ${formatMoney(f.facts.order.amountCents, f.facts.order.currency)} or a ${count(f.extensionDays, 'day')} extension`,
+    `confirmed incidents ${list(sorted(f.prorata.incidentIds))} affected ${formatDuration(f.prorata.affectedMs)} of the ${f.facts.order.servicePeriodDays}-day service period: a refund of ${formatMoney(f.refundCents, f.facts.order.currency)} of ${formatMoney(f.facts.order.amountCents, f.facts.order.currency)} or a ${count(f.extensionDays, 'day')} extension`,
   PROMO_NOT_REFUNDED: (f) =>
     `promotional value of ${formatMoney(f.facts.order.promoCreditsCents, f.facts.order.currency)} is not refundable; only the cash paid is`,
 };
