@@ -93,3 +93,68 @@ export async function revokeApiKey(ctx: AppContext, origin: Origin, id: string):
     return true;
   });
 }
+
+/** An API key as people see it: never the secret or its digest. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly name: string;
+  /** The `<prefix>` of `rdk_<prefix>_…`, to tell keys apart. */
+  readonly prefix: string;
+  readonly scopes: readonly string[];
+  readonly createdAtMs: number;
+  /** `staff:<id>`, `api_key:<id>` or `system:<id>`. */
+  readonly createdBy: string;
+  readonly revokedAtMs: number | null;
+}
+
+export const MAX_API_KEY_NAME_CHARS = 100;
+export const MAX_API_KEY_PAGE = 200;
+
+const INFO_COLUMNS = [
+  'id',
+  'name',
+  'prefix',
+  'scopesJson',
+  'createdAtMs',
+  'createdBy',
+  'revokedAtMs',
+] as const;
+
+function toInfo(row: {
+  id: string;
+  name: string;
+  prefix: string;
+  scopesJson: string;
+  createdAtMs: number;
+  createdBy: string;
+  revokedAtMs: number | null;
+}): ApiKeyInfo {
+  const { scopesJson, ...rest } = row;
+  return { ...rest, scopes: JSON.parse(scopesJson) as string[] };
+}
+
+export async function getApiKey(ctx: AppContext, id: string): Promise<ApiKeyInfo | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('apiKeys')
+    .select(INFO_COLUMNS)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toInfo(row);
+}
+
+/** Keys in id (creation) order, `limit` (1…200) at a time after the id `after`. */
+export async function listApiKeys(
+  ctx: AppContext,
+  page: { readonly limit: number; readonly after?: string },
+): Promise<{ readonly items: readonly ApiKeyInfo[]; readonly next: string | null }> {
+  const limit = Math.min(Math.max(1, Math.trunc(page.limit)), MAX_API_KEY_PAGE);
+  let query = ctx.store.db
+    .selectFrom('apiKeys')
+    .select(INFO_COLUMNS)
+    .orderBy('id')
+    .limit(limit + 1);
+  if (page.after !== undefined) query = query.where('id', '>', page.after);
+  const rows = await query.execute();
+  const items = rows.slice(0, limit).map(toInfo);
+  return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
