@@ -1,0 +1,301 @@
+/**
+ * Evidence files: vetted by content (never by name), written under generated names in the
+ * evidence folder (outside any served folder), and removed again when the upload fails, so
+ * nothing partial stays on disk.
+ *
+ * What is accepted:
+ * - images and documents recognised by their bytes (file-type): PNG, JPEG, GIF, WebP, PDF;
+ * - anything file-type does not recognise only when it is UTF-8 text without NUL bytes: logs,
+ *   JSON, HAR (a `.har` must be JSON with `log.entries`). Text that starts with `#!` is a script
+ *   and refused. Text is stored as `application/json` when it parses as JSON, else `text/plain`.
+ * Everything else file-type recognises (ELF, PE/EXE, Mach-O, ZIP and other archives, XML,
+ * audio, video, fonts, …) is refused, naming the type found.
+ *
+ * The original name is kept only as metadata, sanitised; stored names are 32 random hex
+ * characters, so no part of a client's name ever reaches a path.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileTypeFromBuffer } from 'file-type';
+import type { FieldError, Result } from '../engine/index.js';
+
+const MIB = 1024 * 1024;
+
+export const EVIDENCE_LIMITS = {
+  maxFilesPerUpload: 10,
+  maxFilesPerRequest: 20,
+  maxFileBytes: 10 * MIB,
+  maxUploadBytes: 25 * MIB,
+  maxNameChars: 255,
+} as const;
+
+/** Detected types we accept, by file-type's `mime`. */
+const ACCEPTED_BINARY_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+]);
+
+export const TEXT_MEDIA_TYPE = 'text/plain; charset=utf-8';
+export const JSON_MEDIA_TYPE = 'application/json';
+
+export type EvidenceErrorCode =
+  'unsupported_evidence' | 'evidence_too_large' | 'too_many_evidence_files';
+
+export interface EvidenceError {
+  readonly code: EvidenceErrorCode;
+  readonly detail: string;
+  readonly errors: readonly FieldError[];
+}
+
+/** One uploaded file: where it was in the request (a JSON pointer such as `/evidence/0`). */
+export interface EvidenceUpload {
+  readonly pointer: string;
+  readonly file: File;
+}
+
+export interface VettedEvidence {
+  readonly pointer: string;
+  readonly originalName: string;
+  readonly mediaType: string;
+  readonly sizeBytes: number;
+  readonly sha256: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface StoredEvidence extends VettedEvidence {
+  /** 32 random hex characters: the file's name in the evidence folder. */
+  readonly storedName: string;
+}
+
+const STORED_NAME = /^[0-9a-f]{32}$/;
+
+// C0 and C1 controls, DEL, zero-width and bidirectional formatting characters, BOM.
+const UNSAFE_NAME_CHARS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * The client's file name reduced to metadata: the last path component only (both `/` and `\`
+ * separate), no control or bidi characters, at most 255 characters; `evidence` when nothing
+ * is left (or only `.`/`..`).
+ */
+export function sanitizeFileName(raw: string): string {
+  const base = raw.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.normalize('NFC').replace(UNSAFE_NAME_CHARS, '').trim();
+  const limited = [...cleaned].slice(0, EVIDENCE_LIMITS.maxNameChars).join('');
+  return limited === '' || limited === '.' || limited === '..' ? 'evidence' : limited;
+}
+
+/** The path of a stored evidence file; throws for a name we did not generate (a bug). */
+export function evidencePath(evidenceDir: string, storedName: string): string {
+  if (!STORED_NAME.test(storedName)) throw new Error(`not a stored evidence name: ${storedName}`);
+  return join(evidenceDir, storedName);
+}
+
+type Sniffed =
+  | { readonly ok: true; readonly mediaType: string }
+  | { readonly ok: false; readonly message: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isHar(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const log = (value as { log?: unknown }).log;
+  return (
+    log !== null && typeof log === 'object' && Array.isArray((log as { entries?: unknown }).entries)
+  );
+}
+
+/** Decides what a file is from its bytes; the name only says whether it claims to be a HAR. */
+export async function sniffEvidence(bytes: Uint8Array, name: string): Promise<Sniffed> {
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected !== undefined) {
+    return ACCEPTED_BINARY_TYPES.has(detected.mime)
+      ? { ok: true, mediaType: detected.mime }
+      : {
+          ok: false,
+          message: `is ${detected.mime} (.${detected.ext}) by its content; accepted are PNG, JPEG, GIF, WebP, PDF and UTF-8 text (logs, JSON, HAR)`,
+        };
+  }
+  if (bytes.includes(0)) {
+    return { ok: false, message: 'is binary content of an unknown type (it has NUL bytes)' };
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, message: 'is binary content of an unknown type (not UTF-8 text)' };
+  }
+  const body = text.startsWith('\ufeff') ? text.slice(1) : text;
+  if (body.startsWith('#!')) {
+    return { ok: false, message: 'is an executable script (it starts with #!)' };
+  }
+  const claimsHar = /\.har$/i.test(name);
+  let json: unknown;
+  let isJson = false;
+  if (/^\s*[[{]/.test(body)) {
+    try {
+      json = JSON.parse(body);
+      isJson = true;
+    } catch {
+      isJson = false;
+    }
+  }
+  if (claimsHar && !(isJson && isHar(json))) {
+    return { ok: false, message: 'is named .har but is not a HAR file (JSON with log.entries)' };
+  }
+  return { ok: true, mediaType: isJson ? JSON_MEDIA_TYPE : TEXT_MEDIA_TYPE };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Checks an upload's files against the limits and by content. `alreadyStored` is how many
+ * files the request holds before this upload. Nothing is written here.
+ */
+export async function vetEvidence(
+  uploads: readonly EvidenceUpload[],
+  alreadyStored = 0,
+): Promise<Result<VettedEvidence[], EvidenceError>> {
+  const { maxFilesPerUpload, maxFilesPerRequest, maxFileBytes, maxUploadBytes } = EVIDENCE_LIMITS;
+  if (uploads.length > maxFilesPerUpload) {
+    return {
+      ok: false,
+      error: {
+        code: 'too_many_evidence_files',
+        detail: `An upload may carry at most ${plural(maxFilesPerUpload, 'file')}; this one has ${uploads.length}.`,
+        errors: [{ pointer: '/evidence', message: `must have at most ${maxFilesPerUpload} files` }],
+      },
+    };
+  }
+  if (alreadyStored + uploads.length > maxFilesPerRequest) {
+    return {
+      ok: false,
+      error: {
+        code: 'too_many_evidence_files',
+        detail: `A request may hold at most ${plural(maxFilesPerRequest, 'evidence file')}; it has ${alreadyStored} and this upload adds ${uploads.length}.`,
+        errors: [
+          {
+            pointer: '/evidence',
+            message: `must have at most ${maxFilesPerRequest - alreadyStored} files`,
+          },
+        ],
+      },
+    };
+  }
+  const tooLarge = uploads.filter((u) => u.file.size > maxFileBytes);
+  if (tooLarge.length > 0) {
+    return {
+      ok: false,
+      error: {
+        code: 'evidence_too_large',
+        detail: `Each evidence file may be at most ${maxFileBytes} bytes (10 MiB): ${tooLarge.map((u) => `"${sanitizeFileName(u.file.name)}" has ${u.file.size}`).join(', ')}.`,
+        errors: tooLarge.map((u) => ({
+          pointer: u.pointer,
+          message: `is ${u.file.size} bytes; at most ${maxFileBytes} bytes are accepted`,
+        })),
+      },
+    };
+  }
+  const totalBytes = uploads.reduce((sum, u) => sum + u.file.size, 0);
+  if (totalBytes > maxUploadBytes) {
+    return {
+      ok: false,
+      error: {
+        code: 'evidence_too_large',
+        detail: `The files of one upload may total at most ${maxUploadBytes} bytes (25 MiB); these total ${totalBytes}.`,
+        errors: [
+          {
+            pointer: '/evidence',
+            message: `total ${totalBytes} bytes; at most ${maxUploadBytes} bytes are accepted`,
+          },
+        ],
+      },
+    };
+  }
+  const vetted: VettedEvidence[] = [];
+  const refused: FieldError[] = [];
+  for (const upload of uploads) {
+    const originalName = sanitizeFileName(upload.file.name);
+    const bytes = new Uint8Array(await upload.file.arrayBuffer());
+    if (bytes.length === 0) {
+      refused.push({ pointer: upload.pointer, message: `"${originalName}" is empty` });
+      continue;
+    }
+    const sniffed = await sniffEvidence(bytes, originalName);
+    if (!sniffed.ok) {
+      refused.push({ pointer: upload.pointer, message: `"${originalName}" ${sniffed.message}` });
+      continue;
+    }
+    vetted.push({
+      pointer: upload.pointer,
+      originalName,
+      mediaType: sniffed.mediaType,
+      sizeBytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      bytes,
+    });
+  }
+  if (refused.length > 0) {
+    return {
+      ok: false,
+      error: {
+        code: 'unsupported_evidence',
+        detail: `${plural(refused.length, 'evidence file')} refused: ${refused.map((e) => `${e.pointer} ${e.message}`).join('; ')}.`,
+        errors: refused,
+      },
+    };
+  }
+  return { ok: true, value: vetted };
+}
+
+/** Evidence folders known to exist (created once per process, not once per upload). */
+const readyDirs = new Set<string>();
+
+/** Files written for one upload; `remove()` deletes every one of them (and any temp file). */
+export interface WrittenEvidence {
+  readonly files: readonly StoredEvidence[];
+  remove(): Promise<void>;
+}
+
+/**
+ * Writes each file to a temp name in the evidence folder, then renames it to its generated
+ * name. When any write fails, everything written so far is removed before the error is thrown.
+ */
+export async function writeEvidence(
+  evidenceDir: string,
+  vetted: readonly VettedEvidence[],
+): Promise<WrittenEvidence> {
+  const paths: string[] = [];
+  const remove = async (): Promise<void> => {
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+  };
+  const files: StoredEvidence[] = [];
+  if (vetted.length === 0) return { files, remove };
+  try {
+    if (!readyDirs.has(evidenceDir)) {
+      await mkdir(evidenceDir, { recursive: true, mode: 0o700 });
+      readyDirs.add(evidenceDir);
+    }
+    for (const file of vetted) {
+      const storedName = randomBytes(16).toString('hex');
+      const finalPath = evidencePath(evidenceDir, storedName);
+      const tempPath = join(evidenceDir, `.tmp-${storedName}`);
+      paths.push(tempPath, finalPath);
+      await writeFile(tempPath, file.bytes, { flag: 'wx', mode: 0o600 });
+      await rename(tempPath, finalPath);
+      files.push({ ...file, storedName });
+    }
+  } catch (error) {
+    readyDirs.delete(evidenceDir); // perhaps removed under us: the next upload creates it again
+    await remove();
+    throw error;
+  }
+  return { files, remove };
+}

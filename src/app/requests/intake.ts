@@ -1,0 +1,178 @@
+/**
+ * Filing a refund request. In one transaction: the order must exist and belong to the customer
+ * (else "not found", never revealing whose it is), the payment method must be the order's, and
+ * no other request on the order may be open; then the case is assembled from stored facts as of
+ * now, decided by the engine under the version in effect, and the request, its first decision
+ * (with the exact facts snapshot, so it can be reproduced byte for byte), its evidence and the
+ * audit entries are written together.
+ *
+ * Evidence files are vetted before anything is written and stored before the transaction; when
+ * the transaction refuses or fails, they are removed again.
+ */
+import { initialState, OPEN_STATES, type RequestState } from '../../domain/request-state.js';
+import {
+  formatFieldError,
+  parseInstantMs,
+  type Decision,
+  type Result,
+} from '../../engine/index.js';
+import type { DecisionTable, RefundRequestTable } from '../../store/schema.js';
+import { appendAudit } from '../audit.js';
+import type { DeskDeps, Origin } from '../context.js';
+import { decideCase } from '../decide.js';
+import { vetEvidence, type EvidenceUpload } from '../evidence.js';
+import { assembleCase } from '../facts.js';
+import { newId } from '../ids.js';
+import { notFound, type RequestError } from './errors.js';
+import { recordEvidence, withStoredEvidence } from './evidence.js';
+import type { RefundRequestInput } from './input.js';
+import { requestView, type EvidenceView, type RefundRequestView } from './views.js';
+
+export interface SubmittedRequest {
+  readonly request: RefundRequestView;
+  /** The first decision, exactly as the engine wrote it. */
+  readonly decision: Decision;
+  readonly evidence: readonly EvidenceView[];
+}
+
+export async function submitRefundRequest(
+  deps: DeskDeps,
+  origin: Origin,
+  customerId: string,
+  input: RefundRequestInput,
+  files: readonly EvidenceUpload[],
+): Promise<Result<SubmittedRequest, RequestError>> {
+  const vetted = await vetEvidence(files);
+  if (!vetted.ok) return vetted;
+  const { store } = deps;
+  return withStoredEvidence(deps, vetted.value, (stored) =>
+    store.db.transaction().execute(async (trx): Promise<Result<SubmittedRequest, RequestError>> => {
+      let orderQuery = trx
+        .selectFrom('orders')
+        .select(['id', 'customerId', 'paymentMethod'])
+        .where('id', '=', input.orderId);
+      // Serialises intake per order on PostgreSQL (SQLite runs one writer at a time anyway).
+      if (store.engine === 'postgres') orderQuery = orderQuery.forUpdate();
+      const order = await orderQuery.executeTakeFirst();
+      if (order === undefined || order.customerId !== customerId) {
+        return { ok: false, error: notFound('order') };
+      }
+      if (order.paymentMethod !== input.paymentMethod) {
+        return {
+          ok: false,
+          error: {
+            code: 'payment_method_mismatch',
+            detail: `The payment method does not match the order's (${order.paymentMethod}).`,
+            errors: [
+              {
+                pointer: '/paymentMethod',
+                message: `must be the order's payment method, ${order.paymentMethod}`,
+              },
+            ],
+          },
+        };
+      }
+      const open = await trx
+        .selectFrom('refundRequests')
+        .select(['id', 'state'])
+        .where('orderId', '=', order.id)
+        .where('state', 'in', [...OPEN_STATES])
+        .executeTakeFirst();
+      if (open !== undefined) {
+        return {
+          ok: false,
+          error: {
+            code: 'request_already_open',
+            detail: `Request ${open.id} on this order is still open (${open.state}); withdraw it or wait for it to close.`,
+          },
+        };
+      }
+
+      const nowMs = deps.clock.nowMs();
+      const facts = await assembleCase(trx, {
+        orderId: order.id,
+        submittedAtMs: nowMs,
+        evaluatedAtMs: nowMs,
+        legallyRequired: false,
+      });
+      if (facts === undefined) return { ok: false, error: notFound('order') };
+      const decided = decideCase(facts, { errors: 'all' });
+      if (!decided.ok) {
+        return {
+          ok: false,
+          error: {
+            code: 'case_not_decidable',
+            detail: `The stored facts of this order cannot be decided yet: ${decided.error.map(formatFieldError).join('; ')}.`,
+          },
+        };
+      }
+      const { decision, policy } = decided.value;
+      const state: RequestState = initialState(decision.outcome);
+
+      const requestRow: RefundRequestTable = {
+        id: newId('rr', nowMs),
+        orderId: order.id,
+        customerId,
+        state,
+        description: input.description,
+        paymentMethod: input.paymentMethod,
+        networkContextJson: JSON.stringify(input.networkContext),
+        contactEmail: input.contact.email,
+        contactIm: input.contact.im,
+        legallyRequired: 0,
+        submittedAtMs: nowMs,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        createdAtMs: nowMs,
+        updatedAtMs: nowMs,
+        rowVersion: 1,
+      };
+      await trx.insertInto('refundRequests').values(requestRow).execute();
+      const decisionRow: DecisionTable = {
+        id: newId('dec', nowMs),
+        requestId: requestRow.id,
+        seq: 1,
+        decidedAtMs: nowMs,
+        policyVersion: decision.policyVersion,
+        outcome: decision.outcome,
+        refundMinor: decision.refundCents,
+        extensionDays: decision.extensionDays,
+        currency: decision.currency,
+        decidableAtMs:
+          decision.decidableAt === null ? null : (parseInstantMs(decision.decidableAt) ?? null),
+        decisionJson: JSON.stringify(decision),
+        factsJson: JSON.stringify(facts),
+        source: 'engine',
+        actorId: null,
+        note: null,
+      };
+      await trx.insertInto('decisions').values(decisionRow).execute();
+
+      const request = requestView(requestRow);
+      await appendAudit(trx, store.engine, origin, nowMs, {
+        action: 'refund_request.submitted',
+        entityKind: 'refund_request',
+        entityId: request.id,
+        after: request,
+      });
+      await appendAudit(trx, store.engine, origin, nowMs, {
+        action: 'decision.recorded',
+        entityKind: 'decision',
+        entityId: decisionRow.id,
+        after: {
+          requestId: request.id,
+          seq: decisionRow.seq,
+          source: decisionRow.source,
+          outcome: decision.outcome,
+          refundCents: decision.refundCents,
+          extensionDays: decision.extensionDays,
+          currency: decision.currency,
+          policyVersion: decision.policyVersion,
+          reasonCodes: decision.reasons.map((r) => r.code),
+        },
+      });
+      const evidence = await recordEvidence(trx, deps, origin, nowMs, request.id, stored);
+      return { ok: true, value: { request, decision, evidence } };
+    }),
+  );
+}

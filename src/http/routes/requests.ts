@@ -1,0 +1,387 @@
+/**
+ * Refund requests over HTTP:
+ *
+ * - `POST /v1/refund-requests` (a signed-in customer): JSON, or multipart/form-data with a JSON
+ *   part `request` and file parts `evidence` → 201 `{request, decision, evidence}`.
+ * - `GET /v1/refund-requests` newest first, `?limit=1..100&cursor=…&state=…`: a customer sees
+ *   their own, staff (any role) and API keys with `requests:read` see all.
+ * - `GET /v1/refund-requests/:id`, `…/:id/decision` (with its explanation), `…/:id/evidence`,
+ *   `…/:id/evidence/:evidenceId` (the bytes, as an attachment).
+ * - `POST /v1/refund-requests/:id/evidence` (multipart, the owner), `…/:id/withdraw` (the owner).
+ *
+ * A customer asking for another customer's request gets 404 on every route, as for one that
+ * does not exist. POSTs carry `Idempotency-Key` (http/idempotency.ts, mounted here for these
+ * paths and harmless when also mounted globally). Bodies are size-limited before parsing.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Actor, DeskDeps } from '../../app/context.js';
+import { EVIDENCE_LIMITS, type EvidenceUpload } from '../../app/evidence.js';
+import { readerFor, type Reader } from '../../app/requests/access.js';
+import type { RequestError } from '../../app/requests/errors.js';
+import { addEvidence, findEvidenceFile, listEvidence } from '../../app/requests/evidence.js';
+import { parseRefundRequest, parseWithdraw } from '../../app/requests/input.js';
+import { submitRefundRequest } from '../../app/requests/intake.js';
+import {
+  currentDecision,
+  getRequest,
+  listRequests,
+  parseListQuery,
+} from '../../app/requests/read.js';
+import { withdrawRequest } from '../../app/requests/withdraw.js';
+import type { FieldError } from '../../engine/index.js';
+import type { AuthEnv } from '../auth.js';
+import { ProblemException, requireActor, requireCustomer } from '../guards.js';
+import { idempotency } from '../idempotency.js';
+import { problem, problemResponse, type Problem } from '../problems.js';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** A refund request as JSON: 5,000 + 20,000 characters of text and bounded lists fit easily. */
+export const MAX_REQUEST_JSON_BYTES = 512 * KIB;
+/** An upload: the files (25 MiB at most) plus the JSON part and the multipart framing. */
+export const MAX_UPLOAD_BODY_BYTES = EVIDENCE_LIMITS.maxUploadBytes + MIB;
+
+type Ctx = Context<AuthEnv>;
+
+const JSON_TYPE = 'application/json';
+
+function essence(contentType: string | undefined): string {
+  return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = essence(contentType);
+  return type === JSON_TYPE || /^application\/[a-z0-9!#$&^_.+-]+\+json$/.test(type);
+}
+
+function isMultipart(contentType: string | undefined): boolean {
+  return essence(contentType) === 'multipart/form-data';
+}
+
+function fail(code: Problem['code'], detail: string, errors?: readonly FieldError[]): Response {
+  return problemResponse(problem(code, detail, errors));
+}
+
+function requestFailure(error: RequestError): Response {
+  const body = problem(error.code, error.detail, error.errors);
+  if (error.state === undefined) return problemResponse(body);
+  // RFC 9457 extension member: the state that refused the change.
+  const withState: Problem & { readonly state: string } = { ...body, state: error.state };
+  return problemResponse(withState);
+}
+
+function invalid(errors: readonly FieldError[], what = 'request'): Response {
+  const count = errors.length;
+  return fail(
+    'invalid_request',
+    `The ${what} has ${count} invalid field${count === 1 ? '' : 's'}; see errors.`,
+    errors,
+  );
+}
+
+/** The body limit for JSON or for multipart, chosen by content type, before anything parses. */
+const limitBody: MiddlewareHandler<AuthEnv> = (() => {
+  const tooLarge = (maxBytes: number) => () =>
+    fail('payload_too_large', `The request body must be at most ${maxBytes} bytes.`);
+  const json = bodyLimit({
+    maxSize: MAX_REQUEST_JSON_BYTES,
+    onError: tooLarge(MAX_REQUEST_JSON_BYTES),
+  });
+  const upload = bodyLimit({
+    maxSize: MAX_UPLOAD_BODY_BYTES,
+    onError: tooLarge(MAX_UPLOAD_BODY_BYTES),
+  });
+  return (c, next) => (isMultipart(c.req.header('content-type')) ? upload(c, next) : json(c, next));
+})();
+
+/**
+ * Browsers send `Origin` on cross-site POSTs; a POST whose Origin is not the desk's public
+ * origin is refused (multipart forms can be sent cross-site: SameSite=Lax session cookies are the
+ * first line of defence, this is the second). Clients that are not browsers send no Origin.
+ */
+function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
+  const desk = new URL(deps.publicUrl).origin;
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
+      return fail('forbidden', `Cross-site request from ${origin} refused.`);
+    }
+    await next();
+  };
+}
+
+function parseJsonText(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; response: Response } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? ` (${error.message})` : '';
+    return { ok: false, response: fail('invalid_json', `The request is not valid JSON${reason}.`) };
+  }
+}
+
+type Multipart =
+  { ok: true; parts: Record<string, (string | File)[]> } | { ok: false; response: Response };
+
+async function readMultipart(c: Ctx, known: readonly string[]): Promise<Multipart> {
+  let body: Record<string, string | File | (string | File)[]>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    return {
+      ok: false,
+      response: fail('invalid_request', 'The multipart/form-data body is malformed.'),
+    };
+  }
+  const parts: Record<string, (string | File)[]> = {};
+  const unknown: FieldError[] = [];
+  for (const [name, value] of Object.entries(body)) {
+    if (!known.includes(name)) {
+      unknown.push({
+        pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        message: `is not a known part (${known.join(', ')})`,
+      });
+    }
+    parts[name] = Array.isArray(value) ? value : [value];
+  }
+  return unknown.length > 0
+    ? { ok: false, response: invalid(unknown, 'upload') }
+    : { ok: true, parts };
+}
+
+function evidenceParts(
+  values: readonly (string | File)[],
+): { ok: true; uploads: EvidenceUpload[] } | { ok: false; response: Response } {
+  const uploads: EvidenceUpload[] = [];
+  const errors: FieldError[] = [];
+  values.forEach((value, index) => {
+    const pointer = `/evidence/${index}`;
+    if (typeof value === 'string') errors.push({ pointer, message: 'must be a file part' });
+    else uploads.push({ pointer, file: value });
+  });
+  return errors.length > 0
+    ? { ok: false, response: invalid(errors, 'upload') }
+    : { ok: true, uploads };
+}
+
+type IntakeBody =
+  { ok: true; json: unknown; uploads: EvidenceUpload[] } | { ok: false; response: Response };
+
+async function readIntakeBody(c: Ctx): Promise<IntakeBody> {
+  const contentType = c.req.header('content-type');
+  if (isJson(contentType)) {
+    const json = parseJsonText(await c.req.text());
+    return json.ok ? { ok: true, json: json.value, uploads: [] } : json;
+  }
+  if (!isMultipart(contentType)) {
+    return {
+      ok: false,
+      response: fail(
+        'unsupported_media_type',
+        `The request body must be ${JSON_TYPE} or multipart/form-data; got ${contentType ?? 'no content type'}.`,
+      ),
+    };
+  }
+  const multipart = await readMultipart(c, ['request', 'evidence']);
+  if (!multipart.ok) return multipart;
+  const requestParts = multipart.parts['request'] ?? [];
+  const [part] = requestParts;
+  if (part === undefined || requestParts.length > 1) {
+    return {
+      ok: false,
+      response: invalid(
+        [{ pointer: '/request', message: 'must be exactly one part holding the request as JSON' }],
+        'upload',
+      ),
+    };
+  }
+  if (typeof part !== 'string' && part.size > MAX_REQUEST_JSON_BYTES) {
+    return {
+      ok: false,
+      response: fail(
+        'payload_too_large',
+        `The request part must be at most ${MAX_REQUEST_JSON_BYTES} bytes.`,
+      ),
+    };
+  }
+  const json = parseJsonText(typeof part === 'string' ? part : await part.text());
+  if (!json.ok) return json;
+  const files = evidenceParts(multipart.parts['evidence'] ?? []);
+  return files.ok ? { ok: true, json: json.value, uploads: files.uploads } : files;
+}
+
+/** Who may read requests: anonymous → 401, an actor with no read right → 403. */
+function requireReader(c: Ctx): Reader {
+  const actor: Actor = requireActor(c);
+  const reader = readerFor(actor);
+  if (reader === undefined) {
+    throw new ProblemException(
+      'forbidden',
+      'This needs a customer, staff or an API key with the requests:read scope.',
+    );
+  }
+  return reader;
+}
+
+function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
+
+function methodNotAllowed(allowed: string) {
+  return (c: Ctx): Response =>
+    problemResponse(
+      problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}.`),
+      {
+        allow: allowed,
+      },
+    );
+}
+
+export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
+  const base = '/v1/refund-requests';
+  const idempotent = idempotency(deps);
+  const guard = sameOrigin(deps);
+  for (const path of [base, `${base}/*`]) {
+    app.use(path, guard);
+    app.use(path, idempotent);
+  }
+
+  app.post(base, limitBody, async (c) => {
+    const customer = requireCustomer(c);
+    const body = await readIntakeBody(c);
+    if (!body.ok) return body.response;
+    const input = parseRefundRequest(body.json);
+    if (!input.ok) return invalid(input.error);
+    const result = await submitRefundRequest(
+      deps,
+      c.get('origin'),
+      customer.id,
+      input.value,
+      body.uploads,
+    );
+    if (!result.ok) return requestFailure(result.error);
+    return c.body(JSON.stringify(result.value), 201, {
+      'content-type': JSON_TYPE,
+      location: `${base}/${result.value.request.id}`,
+    });
+  });
+
+  app.get(base, async (c) => {
+    const reader = requireReader(c);
+    const query = parseListQuery({
+      limit: c.req.query('limit'),
+      cursor: c.req.query('cursor'),
+      state: c.req.query('state'),
+    });
+    if (!query.ok) return invalid(query.error, 'query');
+    return c.json(await listRequests(deps.store.db, reader, query.value));
+  });
+  app.all(base, methodNotAllowed('GET, HEAD, POST'));
+
+  app.get(`${base}/:id`, async (c) => {
+    const result = await getRequest(deps.store.db, requireReader(c), c.req.param('id'));
+    return result.ok ? c.json(result.value) : requestFailure(result.error);
+  });
+  app.all(`${base}/:id`, methodNotAllowed('GET, HEAD'));
+
+  app.get(`${base}/:id/decision`, async (c) => {
+    const result = await currentDecision(deps.store.db, requireReader(c), c.req.param('id'));
+    return result.ok ? c.json(result.value) : requestFailure(result.error);
+  });
+  app.all(`${base}/:id/decision`, methodNotAllowed('GET, HEAD'));
+
+  app.post(`${base}/:id/evidence`, limitBody, async (c) => {
+    const customer = requireCustomer(c);
+    if (!isMultipart(c.req.header('content-type'))) {
+      return fail(
+        'unsupported_media_type',
+        'Evidence is uploaded as multipart/form-data with file parts named evidence.',
+      );
+    }
+    const multipart = await readMultipart(c, ['evidence']);
+    if (!multipart.ok) return multipart.response;
+    const files = evidenceParts(multipart.parts['evidence'] ?? []);
+    if (!files.ok) return files.response;
+    const result = await addEvidence(
+      deps,
+      c.get('origin'),
+      customer.id,
+      c.req.param('id'),
+      files.uploads,
+    );
+    return result.ok
+      ? c.body(JSON.stringify({ evidence: result.value }), 201, { 'content-type': JSON_TYPE })
+      : requestFailure(result.error);
+  });
+  app.get(`${base}/:id/evidence`, async (c) => {
+    const result = await listEvidence(deps.store.db, requireReader(c), c.req.param('id'));
+    return result.ok ? c.json({ items: result.value }) : requestFailure(result.error);
+  });
+  app.all(`${base}/:id/evidence`, methodNotAllowed('GET, HEAD, POST'));
+
+  app.get(`${base}/:id/evidence/:evidenceId`, async (c) => {
+    const result = await findEvidenceFile(
+      deps,
+      requireReader(c),
+      c.req.param('id'),
+      c.req.param('evidenceId'),
+    );
+    if (!result.ok) return requestFailure(result.error);
+    const { evidence, path } = result.value;
+    const { size } = await stat(path);
+    const body =
+      c.req.method === 'HEAD'
+        ? null
+        : (Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>);
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'content-type': evidence.mediaType,
+        'content-length': String(size),
+        'content-disposition': contentDisposition(evidence.originalName),
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'private, no-store',
+        'content-security-policy': "default-src 'none'; sandbox",
+      },
+    });
+  });
+  app.all(`${base}/:id/evidence/:evidenceId`, methodNotAllowed('GET, HEAD'));
+
+  app.post(`${base}/:id/withdraw`, limitBody, async (c) => {
+    const customer = requireCustomer(c);
+    const text = await c.req.text();
+    let json: unknown = {};
+    if (text.trim() !== '') {
+      if (!isJson(c.req.header('content-type'))) {
+        return fail(
+          'unsupported_media_type',
+          `A withdrawal body, when given, must be ${JSON_TYPE}.`,
+        );
+      }
+      const parsed = parseJsonText(text);
+      if (!parsed.ok) return parsed.response;
+      json = parsed.value;
+    }
+    const input = parseWithdraw(json);
+    if (!input.ok) return invalid(input.error);
+    const result = await withdrawRequest(
+      deps,
+      c.get('origin'),
+      customer.id,
+      c.req.param('id'),
+      input.value,
+    );
+    return result.ok ? c.json({ request: result.value }) : requestFailure(result.error);
+  });
+  app.all(`${base}/:id/withdraw`, methodNotAllowed('POST'));
+}
