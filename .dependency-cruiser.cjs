@@ -25,7 +25,7 @@ module.exports = {
       name: 'inner-layers-do-not-know-outer',
       comment: 'Nothing imports the entry points (cli, http) except the composition root.',
       severity: 'error',
-      from: { pathNot: ['^src/(cli|http|index\\.ts)', '^src/main'] },
+      from: { pathNot: ['^src/(cli|http|runtime|index\\.ts)'] },
       to: { path: '^src/(cli|http)/' },
     },
   ],

@@ -12,7 +12,9 @@ import {
   type FieldError,
   type Policy,
 } from '../engine/index.js';
+import type { DeskDeps } from '../app/context.js';
 import { readPolicyFile, shippedVersions } from '../policies/load.js';
+import { readConfig, type DeskConfig } from '../runtime/config.js';
 
 const EXIT_INVALID = 2;
 
@@ -95,6 +97,23 @@ function describePolicy(policy: Policy): string {
   );
 }
 
+function configFrom(overrides: { hostname?: string; port?: number; demo?: boolean }): DeskConfig {
+  const result = readConfig(process.env, overrides);
+  if (!result.ok) return fail(result.error);
+  return result.config;
+}
+
+/** Opens the configured desk for one command and closes it afterwards. */
+async function withDesk(body: (deps: DeskDeps) => Promise<void>): Promise<void> {
+  const { openDesk } = await import('../runtime/desk.js');
+  const desk = await openDesk(configFrom({ demo: false }), process.env);
+  try {
+    await body(desk.deps);
+  } finally {
+    await desk.close();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -146,15 +165,129 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the HTTP API (binds 127.0.0.1; port from PORT, default 3000)')
-    .option('--host <host>', 'address to bind', process.env['HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on', process.env['PORT'] ?? '3000')
-    .action(async (options: { host: string; port: string }) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535)
-        return fail(`invalid port ${options.port}`);
-      const { startServer } = await import('../http/server.js');
-      await startServer({ hostname: options.host, port });
+    .description('serve the case desk and its API (binds 127.0.0.1; PORT, DATABASE_URL, DATA_DIR)')
+    .option('--host <host>', 'address to bind (default HOST or 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default PORT or 3000)')
+    .option('--demo', 'load demo data into an empty database (default on the embedded SQLite)')
+    .option('--no-demo', 'never load demo data')
+    .action(async (options: { host?: string; port?: string; demo?: boolean }) => {
+      const config = configFrom({
+        ...(options.host === undefined ? {} : { hostname: options.host }),
+        ...(options.port === undefined ? {} : { port: Number(options.port) }),
+        ...(options.demo === undefined ? {} : { demo: options.demo }),
+      });
+      const { serveDesk } = await import('../runtime/desk.js');
+      const server = await serveDesk(config, process.env, {
+        write: (line) => process.stdout.write(`${line}\n`),
+      });
+      const stop = (): void => {
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date (also done on every start)')
+    .action(async () => {
+      const config = configFrom({});
+      const { openMigratedStore, redactUrl } = await import('../runtime/store.js');
+      const { store, applied } = await openMigratedStore(config);
+      await store.close();
+      process.stdout.write(
+        `${redactUrl(config.databaseUrl)}: ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}\n`,
+      );
+    });
+
+  program
+    .command('import')
+    .description('load billing facts from an NDJSON file ({"type": …, "data": {…}} per line)')
+    .argument('<file>', 'the NDJSON file')
+    .action(async (file: string) => {
+      await withDesk(async (deps) => {
+        const { runImportCommand } = await import('./import.js');
+        process.exitCode = await runImportCommand(deps, file);
+      });
+    });
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('walk the chain and report the first broken link (exit 1 when broken)')
+    .action(async () => {
+      await withDesk(async (deps) => {
+        const { verifyAudit } = await import('../app/audit.js');
+        const result = await verifyAudit(deps.store.db);
+        if (result.ok) {
+          process.stdout.write(`audit log intact: ${result.entries} entries\n`);
+        } else {
+          process.stdout.write(
+            `audit log broken at entry ${result.brokenAtSeq}: ${result.reason} (${result.entries} entries before it verify)\n`,
+          );
+          process.exitCode = 1;
+        }
+      });
+    });
+
+  const staff = program.command('staff').description('staff accounts');
+  staff
+    .command('create-admin')
+    .description(
+      'create the first admin (refused when an active admin exists); password from REFUND_DESK_PASSWORD',
+    )
+    .requiredOption('--email <email>', 'sign-in email')
+    .requiredOption('--name <name>', 'display name')
+    .action(async (options: { email: string; name: string }) => {
+      const password = process.env['REFUND_DESK_PASSWORD'];
+      if (password === undefined)
+        return fail("set REFUND_DESK_PASSWORD to the new admin's password");
+      await withDesk(async (deps) => {
+        const { bootstrapAdmin } = await import('../app/auth/staff.js');
+        const result = await bootstrapAdmin(deps, {
+          email: options.email,
+          name: options.name,
+          password,
+        });
+        if (!result.ok) {
+          const detail =
+            'errors' in result.error
+              ? `: ${result.error.errors.map(formatFieldError).join('; ')}`
+              : '';
+          return fail(`admin not created (${result.error.code}${detail})`);
+        }
+        process.stdout.write(`created admin ${result.value.email} (${result.value.id})\n`);
+      });
+    });
+
+  const apiKey = program.command('api-key').description('API keys for systems');
+  apiKey
+    .command('create')
+    .description('create a key and print it once')
+    .requiredOption('--name <name>', 'what the key is for')
+    .requiredOption('--scopes <scopes>', `comma-separated scopes`)
+    .action(async (options: { name: string; scopes: string }) => {
+      await withDesk(async (deps) => {
+        const { API_KEY_SCOPES, createApiKey } = await import('../app/auth/api-keys.js');
+        const scopes = options.scopes.split(',').map((scope) => scope.trim());
+        const unknown = scopes.filter(
+          (scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope),
+        );
+        if (unknown.length > 0)
+          return fail(
+            `unknown scope ${unknown.join(', ')}; scopes are ${API_KEY_SCOPES.join(', ')}`,
+          );
+        const created = await createApiKey(
+          deps,
+          { actor: { kind: 'system', id: 'cli' }, ip: null },
+          {
+            name: options.name,
+            scopes: scopes as (typeof API_KEY_SCOPES)[number][],
+          },
+        );
+        process.stdout.write(`${created.key}\n`);
+        process.stderr.write(`created API key ${created.id}; the key above is shown only once\n`);
+      });
     });
   return program;
 }

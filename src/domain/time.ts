@@ -155,23 +155,23 @@ function plural(count: number, unit: string): string {
   return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
+const DURATION_UNITS: ReadonlyArray<readonly [number, string]> = [
+  [DAY_MS, 'day'],
+  [HOUR_MS, 'hour'],
+  [MINUTE_MS, 'minute'],
+  [SECOND_MS, 'second'],
+  [1, 'millisecond'],
+];
+
 /** A duration in words, largest units first, zero parts left out: "9 days 2 hours". */
 export function formatDuration(durationMs: number): string {
   if (durationMs === 0) return '0 seconds';
-  const sign = durationMs < 0 ? '-' : '';
+  let text = '';
   let rest = Math.abs(durationMs);
-  const parts: string[] = [];
-  const units: ReadonlyArray<readonly [number, string]> = [
-    [DAY_MS, 'day'],
-    [HOUR_MS, 'hour'],
-    [MINUTE_MS, 'minute'],
-    [SECOND_MS, 'second'],
-    [1, 'millisecond'],
-  ];
-  for (const [unitMs, name] of units) {
+  for (const [unitMs, name] of DURATION_UNITS) {
     const count = Math.floor(rest / unitMs);
-    if (count > 0) parts.push(plural(count, name));
+    if (count > 0) text += `${text === '' ? '' : ' '}${plural(count, name)}`;
     rest -= count * unitMs;
   }
-  return sign + parts.join(' ');
+  return (durationMs < 0 ? '-' : '') + text;
 }

@@ -5,10 +5,12 @@
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { DeskDeps } from '../app/context.js';
 import { decideCase } from '../app/decide.js';
 import type { Policy } from '../engine/index.js';
 import { authenticate, type AuthEnv } from './auth.js';
+import { idempotency } from './idempotency.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { problem, problemResponse, type ProblemCode } from './problems.js';
 import { registerDeskRoutes } from './routes/index.js';
@@ -76,7 +78,11 @@ export function createApp(options: AppOptions = {}): Hono<AuthEnv> {
 
   const app = new Hono<AuthEnv>();
   const desk = options.desk;
-  if (desk !== undefined) app.use('/v1/*', authenticate(desk));
+  if (desk !== undefined) {
+    app.use('/v1/*', authenticate(desk));
+    // Every POST the desk serves honours Idempotency-Key, scoped to the caller.
+    app.use('/v1/*', idempotency(desk));
+  }
 
   app.post(
     '/v1/decisions',
@@ -125,6 +131,8 @@ export function createApp(options: AppOptions = {}): Hono<AuthEnv> {
   app.notFound((c) => fail('not_found', `No resource at ${c.req.path}.`));
 
   app.onError((error) => {
+    // Guards (guards.ts) throw problems as HTTPExceptions: expected outcomes, not bugs.
+    if (error instanceof HTTPException) return error.getResponse();
     onInternalError(error);
     return fail('internal', 'An unexpected error occurred; it has been logged.');
   });

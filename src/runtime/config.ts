@@ -6,12 +6,9 @@ export interface DeskConfig {
   readonly databaseUrl: string;
   readonly dataDir: string;
   readonly evidenceDir: string;
-  readonly outboxDir: string;
   readonly hostname: string;
   readonly port: number;
   readonly publicUrl: string;
-  readonly smtpUrl?: string;
-  readonly mailFrom: string;
   readonly hostTokenSecret?: string;
   /** Load demo data into an empty database: default on for the embedded engine only. */
   readonly demo: boolean;
@@ -37,20 +34,16 @@ export function readConfig(
   if (hostTokenSecret !== undefined && hostTokenSecret.length < 32) {
     return { ok: false, error: 'HOST_TOKEN_SECRET must be at least 32 characters' };
   }
-  const smtpUrl = env['SMTP_URL'];
   return {
     ok: true,
     config: {
       databaseUrl,
       dataDir,
       evidenceDir: resolve(env['EVIDENCE_DIR'] ?? join(dataDir, 'evidence')),
-      outboxDir: resolve(env['OUTBOX_DIR'] ?? join(dataDir, 'outbox')),
       hostname,
       port,
       publicUrl: env['PUBLIC_URL'] ?? `http://${hostname}:${port}`,
-      mailFrom: env['MAIL_FROM'] ?? 'Refund Desk <refunds@localhost>',
       demo,
-      ...(smtpUrl === undefined ? {} : { smtpUrl }),
       ...(hostTokenSecret === undefined ? {} : { hostTokenSecret }),
     },
   };

@@ -4,6 +4,8 @@
  * Dated relative to the clock, so the outcomes hold whenever the demo is loaded.
  */
 import { appendAudit } from '../app/audit.js';
+import { bootstrapAdmin } from '../app/auth/staff.js';
+import { submitRefundRequest } from '../app/requests/intake.js';
 import type { DeskDeps, Origin } from '../app/context.js';
 import { DAY_MS, HOUR_MS, PRODUCTS, type Product } from '../engine/index.js';
 
@@ -216,4 +218,60 @@ export async function loadDemoFacts(deps: DeskDeps): Promise<void> {
       after: { customers: CUSTOMERS.length, orders: DEMO_ORDERS.length, incidents: 1 },
     });
   });
+}
+
+/** The demo requests: one per story in DEMO_ORDERS, filed through the real intake path. */
+const DEMO_REQUESTS: ReadonlyArray<{ orderId: string; description: string }> = [
+  {
+    orderId: 'ord_demo_incident',
+    description: 'The proxies were down for most of a day during the outage.',
+  },
+  {
+    orderId: 'ord_demo_pending',
+    description: 'Every request through the gateway still times out.',
+  },
+  {
+    orderId: 'ord_demo_review',
+    description: 'Connections drop after a few seconds; logs attached.',
+  },
+  { orderId: 'ord_demo_prorata', description: 'Service was unusable during the eu-west outage.' },
+  { orderId: 'ord_demo_crypto', description: 'Not what I expected, please refund.' },
+];
+
+/** Facts, a staff admin, and refund requests that land in every outcome. */
+export async function loadDemo(deps: DeskDeps): Promise<void> {
+  await loadDemoFacts(deps);
+  const admin = await bootstrapAdmin(
+    deps,
+    { email: DEMO_STAFF.email, name: 'Demo Admin', password: DEMO_STAFF.password },
+    DEMO_ORIGIN,
+  );
+  if (!admin.ok && admin.error.code !== 'admin_exists') {
+    throw new Error(`demo admin could not be created: ${admin.error.code}`);
+  }
+  for (const story of DEMO_REQUESTS) {
+    const order = DEMO_ORDERS.find((o) => o.id === story.orderId);
+    if (order === undefined) throw new Error(`demo request names unknown order ${story.orderId}`);
+    const origin: Origin = { actor: { kind: 'customer', id: order.customer }, ip: null };
+    const result = await submitRefundRequest(
+      deps,
+      origin,
+      order.customer,
+      {
+        orderId: order.id,
+        paymentMethod: order.paymentMethod,
+        description: story.description,
+        networkContext: {
+          targetSites: ['example.com'],
+          timestamps: [],
+          egressCidrs: ['203.0.113.0/24'],
+          clientConfig: 'curl 8.5 through http://gateway:8000',
+        },
+        contact: { email: CUSTOMERS.find((c) => c.id === order.customer)?.email ?? null, im: null },
+      },
+      [],
+    );
+    if (!result.ok)
+      throw new Error(`demo request on ${order.id} was refused: ${result.error.code}`);
+  }
 }

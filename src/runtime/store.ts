@@ -8,7 +8,7 @@ export async function openMigratedStore(
 ): Promise<{ store: Store; applied: string[] }> {
   const store = openStore({ url: config.databaseUrl });
   try {
-    const result = await migrateToLatest(store.db);
+    const result = await migrateToLatest(store.db, store.engine);
     return { store, applied: (result.results ?? []).map((r) => r.migrationName) };
   } catch (error) {
     await store.close();

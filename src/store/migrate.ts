@@ -1,16 +1,35 @@
 /** One set of migrations, run on start and by `refund-desk migrate`, on either engine. */
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import type { Engine } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
+import * as auth from './migrations/0002-auth.js';
+import * as intake from './migrations/0003-intake.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-auth': auth,
+  '0003-intake': intake,
 };
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
+/**
+ * Brings the schema up to date. On PostgreSQL the migration tables live in the connection's
+ * current schema: Kysely otherwise looks for its lock table in every schema and, when another
+ * schema of the database has one, skips creating its own.
+ */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  engine: Engine = 'sqlite',
+): Promise<MigrationResultSet> {
+  let migrationTableSchema: string | undefined;
+  if (engine === 'postgres') {
+    const row = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = row.rows[0]?.schema;
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) },
+    ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }),
   });
   const result = await migrator.migrateToLatest();
   if (result.error !== undefined) {

@@ -166,6 +166,8 @@ export interface IdempotencyKeyTable {
   state: 'in_flight' | 'done';
   responseStatus: number | null;
   responseBody: string | null;
+  /** JSON object of the response headers replayed with the body (content-type, location). */
+  responseHeadersJson: string | null;
   createdAtMs: number;
   lockedUntilMs: number;
 }

@@ -6,6 +6,12 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/http/app.js';
+import { requireActor, requireStaff } from '../../src/http/guards.js';
+import { openStore } from '../../src/store/connect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { INTAKE_PROBLEM_TRIGGERS } from '../support/intake.js';
+import { FACT_PROBLEM_TRIGGERS } from '../support/facts.js';
+import { deskOver, postJson, staffSessionCookie } from '../support/people.js';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import { PROBLEM_CODES, PROBLEMS, problemType, type ProblemCode } from '../../src/http/problems.js';
 
@@ -31,6 +37,38 @@ function appWithFailingRoute() {
   return { app, onInternalError };
 }
 
+/** Routes behind the guards: anonymous for /test-only/me, a customer for /test-only/staff. */
+function appWithGuardedRoutes() {
+  const app = createApp();
+  app.get('/test-only/me', (c) => c.json(requireActor(c)));
+  app.use('/test-only/staff', async (c, next) => {
+    c.set('actor', { kind: 'customer', id: 'cus_1' });
+    await next();
+  });
+  app.get('/test-only/staff', (c) => c.json(requireStaff(c)));
+  return app;
+}
+
+/** A desk over a fresh in-memory SQLite store (the auth suites cover both engines). */
+async function deskInMemory() {
+  const store = openStore({ url: ':memory:' });
+  await migrateToLatest(store.db);
+  return deskOver(store);
+}
+
+async function createStaffTwice(): Promise<Response> {
+  const desk = await deskInMemory();
+  const cookie = await staffSessionCookie(desk.deps, 'admin');
+  const body = {
+    email: 'twice@desk.example',
+    name: 'Twice',
+    role: 'agent',
+    password: 'a long enough password',
+  };
+  await desk.app.request('/v1/staff-users', postJson(body, { cookie }));
+  return desk.app.request('/v1/staff-users', postJson(body, { cookie }));
+}
+
 const triggers: Record<ProblemCode, () => Promise<Response> | Response> = {
   invalid_case: () =>
     createApp().request('/v1/decisions', post('{"order":{}}', 'application/json')),
@@ -41,7 +79,26 @@ const triggers: Record<ProblemCode, () => Promise<Response> | Response> = {
   not_found: () => createApp().request('/v2/decisions'),
   method_not_allowed: () => createApp().request('/v1/decisions', { method: 'GET' }),
   internal: () => appWithFailingRoute().app.request('/test-only/boom'),
+  unauthorized: () => appWithGuardedRoutes().request('/test-only/me'),
+  forbidden: () => appWithGuardedRoutes().request('/test-only/staff'),
+  invalid_request: async () =>
+    (await deskInMemory()).app.request('/v1/auth/sign-in-links', postJson({ email: 42 })),
+  email_taken: createStaffTwice,
+  ...INTAKE_PROBLEM_TRIGGERS,
+  ...FACT_PROBLEM_TRIGGERS,
 };
+
+/** Codes whose problems name fields (JSON pointers): their triggers must carry `errors`. */
+const CODES_WITH_FIELD_ERRORS: readonly ProblemCode[] = [
+  'invalid_case',
+  'invalid_request',
+  'payment_method_mismatch',
+  'unsupported_evidence',
+  'evidence_too_large',
+  'too_many_evidence_files',
+  'unknown_reference',
+  'inconsistent_facts',
+];
 
 const problemValidator = new Ajv2020({ strict: false, validateFormats: false }).compile(
   (buildOpenApiDocument({ maxBodyBytes: 1 }) as { components: { schemas: { Problem: object } } })
@@ -59,6 +116,22 @@ describe('problem codes', () => {
       not_found: 404,
       method_not_allowed: 405,
       internal: 500,
+      unauthorized: 401,
+      forbidden: 403,
+      invalid_request: 400,
+      email_taken: 409,
+      payment_method_mismatch: 422,
+      request_already_open: 409,
+      request_state_conflict: 409,
+      case_not_decidable: 422,
+      unsupported_evidence: 415,
+      evidence_too_large: 413,
+      too_many_evidence_files: 422,
+      invalid_idempotency_key: 400,
+      idempotency_key_reused: 422,
+      idempotency_key_in_flight: 409,
+      unknown_reference: 422,
+      inconsistent_facts: 422,
     });
   });
 
@@ -76,7 +149,7 @@ describe('problem codes', () => {
       });
       expect(typeof body['detail']).toBe('string');
       expect(problemValidator(body)).toBe(true);
-      expect(body['errors'] === undefined).toBe(code !== 'invalid_case');
+      expect(body['errors'] === undefined).toBe(!CODES_WITH_FIELD_ERRORS.includes(code));
     });
   }
 });

@@ -5,10 +5,18 @@ import { describeEachEngine } from '../support/stores.js';
 
 describeEachEngine('migrations', (store) => {
   it('creates every table and is idempotent', async () => {
-    const again = await migrateToLatest(store().db);
+    const again = await migrateToLatest(store().db, store().engine);
     expect(again.results).toEqual([]);
     const tables = await store().db.introspection.getTables();
-    const names = tables.map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+    // On PostgreSQL, other test files' schemas live in the same database.
+    const schema =
+      store().engine === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(store().db)).rows[0]?.s
+        : undefined;
+    const names = tables
+      .filter((t) => t.schema === schema)
+      .map((t) => t.name)
+      .filter((n) => !n.startsWith('kysely_'));
     expect(names.sort()).toEqual(
       [
         'api_keys',

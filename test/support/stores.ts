@@ -30,7 +30,7 @@ export async function openTestStore(engine: Engine): Promise<TestStore> {
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.end();
     const store = openStore({ url: TEST_DATABASE_URL, schema });
-    await migrateToLatest(store.db);
+    await migrateToLatest(store.db, store.engine);
     return {
       ...store,
       async dispose() {
