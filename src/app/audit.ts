@@ -139,3 +139,59 @@ export async function verifyAudit(
     }
   }
 }
+
+export const MAX_AUDIT_PAGE = 200;
+
+export interface AuditEntryView {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: { readonly kind: string; readonly id: string };
+  readonly ip: string | null;
+  readonly action: string;
+  readonly entity: { readonly kind: string; readonly id: string };
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface AuditQuery {
+  readonly entityKind?: string;
+  readonly entityId?: string;
+  /** Entries after this sequence number (the page cursor). */
+  readonly afterSeq?: number;
+  readonly limit: number;
+}
+
+/** A page of the log, oldest first, optionally for one entity. */
+export async function listAudit(
+  db: Kysely<Database>,
+  query: AuditQuery,
+): Promise<{ items: AuditEntryView[]; next: number | null }> {
+  const limit = Math.min(Math.max(1, query.limit), MAX_AUDIT_PAGE);
+  let select = db
+    .selectFrom('auditLog')
+    .selectAll()
+    .orderBy('seq')
+    .limit(limit + 1);
+  if (query.entityKind !== undefined) select = select.where('entityKind', '=', query.entityKind);
+  if (query.entityId !== undefined) select = select.where('entityId', '=', query.entityId);
+  if (query.afterSeq !== undefined) select = select.where('seq', '>', query.afterSeq);
+  const rows = await select.execute();
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((row) => ({
+      seq: row.seq,
+      at: new Date(row.atMs).toISOString(),
+      actor: { kind: row.actorKind, id: row.actorId },
+      ip: row.ip,
+      action: row.action,
+      entity: { kind: row.entityKind, id: row.entityId },
+      before: row.beforeJson === null ? null : (JSON.parse(row.beforeJson) as unknown),
+      after: row.afterJson === null ? null : (JSON.parse(row.afterJson) as unknown),
+      prevHash: row.prevHash,
+      hash: row.hash,
+    })),
+    next: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+  };
+}

@@ -2,15 +2,14 @@
 import type { Hono } from 'hono';
 import type { DeskDeps } from '../../app/context.js';
 import type { AuthEnv } from '../auth.js';
+import { registerAuditRoutes } from './audit.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerFactRoutes } from './facts.js';
 import { registerRequestRoutes } from './requests.js';
 
 export function registerDeskRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
-  // Areas register here: facts, auth, refund requests, audit.
   registerAuthRoutes(app, deps);
   registerRequestRoutes(app, deps);
   registerFactRoutes(app, deps);
-  void app;
-  void deps;
+  registerAuditRoutes(app, deps);
 }
