@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import standalone from 'ajv/dist/standalone/index.js';
 import { caseSchema } from '../src/engine/case-schema.js';
 import { policySchema } from '../src/engine/policy-schema.js';
+import { validationSchema } from './validation-schema.js';
 
 export const GENERATED_VALIDATORS_PATH = new URL(
   '../src/engine/generated/validators.ts',
@@ -25,10 +26,11 @@ export function generateValidatorsSource(): string {
     allowUnionTypes: true,
     code: { source: true, esm: true },
   };
+  const forValidation = validationSchema(caseSchema);
   const first = new Ajv2020({ ...base, allErrors: false });
-  first.addSchema(caseSchema, 'case');
+  first.addSchema(forValidation, 'case');
   const all = new Ajv2020({ ...base, allErrors: true });
-  all.addSchema(caseSchema, 'case');
+  all.addSchema(forValidation, 'case');
   all.addSchema(policySchema, 'policy');
   const parts = [
     standaloneCode(first, { validateCaseFirst: 'case' }),

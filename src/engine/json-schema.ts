@@ -49,26 +49,31 @@ function describe(error: ErrorObject, nullable: boolean): FieldError {
  * instant, or a product-or-"all") are folded into one message for that field.
  */
 export function toFieldErrors(errors: readonly ErrorObject[]): FieldError[] {
-  const oneOfPaths = new Set(
-    errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath),
-  );
+  // Nullable instants are compiled as `if: string, then: instant, else: null` (see
+  // scripts/validation-schema.ts); a published `oneOf` of the same meaning is handled alike.
+  const isBranching = (e: ErrorObject): boolean => e.keyword === 'oneOf' || e.keyword === 'if';
+  const nullablePaths = new Set(errors.filter(isBranching).map((e) => e.instancePath));
   const byPointer = new Map<string, FieldError>();
   for (const error of errors) {
-    if (error.keyword === 'oneOf') continue;
-    const nullable = oneOfPaths.has(error.instancePath);
+    if (isBranching(error)) continue;
     const isNullBranch =
       error.keyword === 'type' && (error.params as { type?: unknown }).type === 'null';
-    if (isNullBranch) continue;
-    const field = describe(error, nullable);
-    const existing = byPointer.get(field.pointer);
-    if (existing === undefined) byPointer.set(field.pointer, field);
+    // `else: {type: null}` failing means the value was neither a string nor null.
+    const field =
+      isNullBranch && error.schemaPath.endsWith('/else/type')
+        ? { pointer: error.instancePath, message: `${INSTANT_MESSAGE}, or null` }
+        : isNullBranch
+          ? undefined
+          : describe(error, nullablePaths.has(error.instancePath));
+    if (field === undefined) continue;
+    if (!byPointer.has(field.pointer)) byPointer.set(field.pointer, field);
   }
   for (const error of errors) {
-    // A oneOf whose branches all stayed silent above (such as product-or-"all").
-    if (error.keyword === 'oneOf' && !byPointer.has(error.instancePath)) {
+    // A nullable instant that is neither a string nor null: only its null branch spoke.
+    if (isBranching(error) && !byPointer.has(error.instancePath)) {
       byPointer.set(error.instancePath, {
         pointer: error.instancePath,
-        message: 'is not an allowed value',
+        message: error.keyword === 'if' ? `${INSTANT_MESSAGE}, or null` : 'is not an allowed value',
       });
     }
   }
