@@ -35,7 +35,7 @@ function rewriteOneOf(
   const branches = node['oneOf'];
   if (!Array.isArray(branches) || branches.length !== 2) return node;
   const [a, b] = branches;
-  const { oneOf: _oneOf, ...rest } = node;
+  const rest = Object.fromEntries(Object.entries(node).filter(([key]) => key !== 'oneOf'));
   if (
     isRef(a, '#/$defs/instant') &&
     b !== undefined &&

@@ -9,15 +9,22 @@ const options = { strict: true, validateFormats: false, allowUnionTypes: true } 
 const published = new Ajv2020(options).compile(caseSchema);
 const rewritten = new Ajv2020(options).compile(validationSchema(caseSchema));
 
+/** The parts of a case the places below write to. */
+interface CaseShape {
+  priorOrders?: unknown[];
+  reports?: unknown[];
+  incidents: Array<Record<string, unknown>>;
+}
+
 const base = JSON.parse(
   readFileSync(
     new URL('./fixtures/examples/prorata-second-incident.case.json', import.meta.url),
     'utf8',
   ),
-) as Record<string, unknown>;
+) as CaseShape;
 
 /** Every place the rewrite touches, as a function that puts a value there. */
-const PLACES: Record<string, (c: any, v: unknown) => void> = {
+const PLACES: Record<string, (c: CaseShape, v: unknown) => void> = {
   'priorOrders/0/refundedAt': (c, v) => {
     c.priorOrders = [{ id: 'p1', planId: 'x', purchasedAt: '2026-01-01T00:00:00Z', refundedAt: v }];
   },
@@ -25,13 +32,13 @@ const PLACES: Record<string, (c: any, v: unknown) => void> = {
     c.reports = [{ reportedAt: '2026-05-03T02:00:00Z', cause: 'service', remediatedAt: v }];
   },
   'incidents/0/confirmedAt': (c, v) => {
-    c.incidents[0].confirmedAt = v;
+    c.incidents[0]!.confirmedAt = v;
   },
   'incidents/0/endsAt': (c, v) => {
-    c.incidents[0].endsAt = v;
+    c.incidents[0]!.endsAt = v;
   },
   'incidents/0/products/0': (c, v) => {
-    c.incidents[0].products = [v];
+    c.incidents[0]!.products = [v];
   },
 };
 
