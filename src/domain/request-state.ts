@@ -1,12 +1,23 @@
 /**
- * The states of a refund request and the moves between them. Pure: no I/O, no clock.
+ * The states a refund request is stored in today, and the moves the desk performs on them so
+ * far. Pure: no I/O, no clock. A view over the one transition table in `case-state.ts`, kept
+ * so the request use cases (src/app/requests) keep their narrower types while the case desk
+ * grows into the full state machine there.
  *
- * A request starts in the state its first decision puts it in (`initialState`). The table
- * `TRANSITIONS` lists every move allowed so far; a later issue grows it into the full state
- * machine (review, approval, payout, appeal). Until payouts exist, `approved` counts as open: the
- * money has not been paid, so the customer may still withdraw.
+ * A request starts in the state its first decision puts it in (`initialState`). Until payouts
+ * exist, `approved` counts as open: the money has not been paid, so the customer may still
+ * withdraw.
  */
+import {
+  initialState as caseInitialState,
+  TRANSITIONS as CASE_TRANSITIONS,
+  type DecisionOutcome,
+  type InitialState,
+} from './case-state.js';
 
+export type { DecisionOutcome } from './case-state.js';
+
+/** The stored states: the initial states of every outcome, plus withdrawn. */
 export const REQUEST_STATES = [
   'approved',
   'prorata_offered',
@@ -17,35 +28,9 @@ export const REQUEST_STATES = [
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
-/** The decision outcomes (decision.schema.json), restated so the domain depends on nothing. */
-export type DecisionOutcome = 'full_refund' | 'prorata' | 'pending' | 'manual_review' | 'denied';
-
-const INITIAL_STATE: { readonly [O in DecisionOutcome]: RequestState } = {
-  full_refund: 'approved',
-  prorata: 'prorata_offered',
-  pending: 'pending_remediation',
-  manual_review: 'in_review',
-  denied: 'denied',
-};
-
 /** The state a request starts in, from the outcome of its first decision. */
-export function initialState(outcome: DecisionOutcome): RequestState {
-  return INITIAL_STATE[outcome];
-}
-
-/**
- * Open states: the request is still being handled, so it blocks another request on the same
- * order and may be withdrawn. `approved` is open until payouts exist (nothing is paid yet).
- */
-export const OPEN_STATES: ReadonlySet<RequestState> = new Set<RequestState>([
-  'approved',
-  'prorata_offered',
-  'pending_remediation',
-  'in_review',
-]);
-
-export function isOpen(state: RequestState): boolean {
-  return OPEN_STATES.has(state);
+export function initialState(outcome: DecisionOutcome): RequestState & InitialState {
+  return caseInitialState(outcome);
 }
 
 export function isRequestState(value: string): value is RequestState {
@@ -54,15 +39,28 @@ export function isRequestState(value: string): value is RequestState {
 
 export type RequestEvent = 'withdraw';
 
-/** Every allowed move: event → the states it may start from → the state it leads to. */
+/** Every move the request use cases perform, from the case table, limited to stored states. */
 export const TRANSITIONS: {
   readonly [E in RequestEvent]: {
     readonly from: ReadonlySet<RequestState>;
     readonly to: RequestState;
   };
 } = {
-  withdraw: { from: OPEN_STATES, to: 'withdrawn' },
+  withdraw: {
+    from: new Set(REQUEST_STATES.filter((s) => CASE_TRANSITIONS.withdraw.from.includes(s))),
+    to: 'withdrawn',
+  },
 };
+
+/**
+ * Open states: the request is still being handled, so it blocks another request on the same
+ * order, accepts evidence and may be withdrawn. `approved` is open until payouts exist.
+ */
+export const OPEN_STATES: ReadonlySet<RequestState> = TRANSITIONS.withdraw.from;
+
+export function isOpen(state: RequestState): boolean {
+  return OPEN_STATES.has(state);
+}
 
 export type Transition =
   | { readonly ok: true; readonly from: RequestState; readonly to: RequestState }
