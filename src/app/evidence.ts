@@ -15,7 +15,8 @@
  * characters, so no part of a client's name ever reaches a path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import type { FieldError, Result } from '../engine/index.js';
@@ -41,6 +42,13 @@ const ACCEPTED_BINARY_TYPES: ReadonlySet<string> = new Set([
 
 export const TEXT_MEDIA_TYPE = 'text/plain; charset=utf-8';
 export const JSON_MEDIA_TYPE = 'application/json';
+
+/** Every media type a stored evidence file can have (and is served back with). */
+export const EVIDENCE_MEDIA_TYPES: readonly string[] = [
+  ...ACCEPTED_BINARY_TYPES,
+  JSON_MEDIA_TYPE,
+  TEXT_MEDIA_TYPE,
+];
 
 export type EvidenceErrorCode =
   'unsupported_evidence' | 'evidence_too_large' | 'too_many_evidence_files';
@@ -156,6 +164,21 @@ function plural(count: number, noun: string): string {
 }
 
 /**
+ * The refusal when a request holding `alreadyStored` files cannot take `adding` more (at most
+ * `maxFilesPerRequest`); undefined when it can.
+ */
+export function requestFull(alreadyStored: number, adding: number): EvidenceError | undefined {
+  const { maxFilesPerRequest } = EVIDENCE_LIMITS;
+  if (alreadyStored + adding <= maxFilesPerRequest) return undefined;
+  const room = Math.max(0, maxFilesPerRequest - alreadyStored);
+  return {
+    code: 'too_many_evidence_files',
+    detail: `A request may hold at most ${plural(maxFilesPerRequest, 'evidence file')}; it has ${alreadyStored} and this upload adds ${adding}.`,
+    errors: [{ pointer: '/evidence', message: `must have at most ${room} files` }],
+  };
+}
+
+/**
  * Checks an upload's files against the limits and by content. `alreadyStored` is how many
  * files the request holds before this upload. Nothing is written here.
  */
@@ -163,7 +186,7 @@ export async function vetEvidence(
   uploads: readonly EvidenceUpload[],
   alreadyStored = 0,
 ): Promise<Result<VettedEvidence[], EvidenceError>> {
-  const { maxFilesPerUpload, maxFilesPerRequest, maxFileBytes, maxUploadBytes } = EVIDENCE_LIMITS;
+  const { maxFilesPerUpload, maxFileBytes, maxUploadBytes } = EVIDENCE_LIMITS;
   if (uploads.length > maxFilesPerUpload) {
     return {
       ok: false,
@@ -174,21 +197,8 @@ export async function vetEvidence(
       },
     };
   }
-  if (alreadyStored + uploads.length > maxFilesPerRequest) {
-    return {
-      ok: false,
-      error: {
-        code: 'too_many_evidence_files',
-        detail: `A request may hold at most ${plural(maxFilesPerRequest, 'evidence file')}; it has ${alreadyStored} and this upload adds ${uploads.length}.`,
-        errors: [
-          {
-            pointer: '/evidence',
-            message: `must have at most ${maxFilesPerRequest - alreadyStored} files`,
-          },
-        ],
-      },
-    };
-  }
+  const full = requestFull(alreadyStored, uploads.length);
+  if (full !== undefined) return { ok: false, error: full };
   const tooLarge = uploads.filter((u) => u.file.size > maxFileBytes);
   if (tooLarge.length > 0) {
     return {
@@ -255,6 +265,24 @@ export async function vetEvidence(
   return { ok: true, value: vetted };
 }
 
+/**
+ * Writes a new file (never over an existing one), owner-only. The callback API opens by path,
+ * without the FileHandle object the promise API creates: less work per upload.
+ */
+function writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    writeFile(path, bytes, { flag: 'wx', mode: 0o600 }, (error) =>
+      error === null ? resolve() : reject(error),
+    );
+  });
+}
+
+function renameFile(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    rename(from, to, (error) => (error === null ? resolve() : reject(error)));
+  });
+}
+
 /** Evidence folders known to exist (created once per process, not once per upload). */
 const readyDirs = new Set<string>();
 
@@ -288,8 +316,8 @@ export async function writeEvidence(
       const finalPath = evidencePath(evidenceDir, storedName);
       const tempPath = join(evidenceDir, `.tmp-${storedName}`);
       paths.push(tempPath, finalPath);
-      await writeFile(tempPath, file.bytes, { flag: 'wx', mode: 0o600 });
-      await rename(tempPath, finalPath);
+      await writeNewFile(tempPath, file.bytes);
+      await renameFile(tempPath, finalPath);
       files.push({ ...file, storedName });
     }
   } catch (error) {

@@ -25,14 +25,17 @@ export const IDEMPOTENCY_LIMITS = {
   retentionMs: 24 * 60 * 60 * 1000,
 } as const;
 
-const KEY = /^[\x21-\x7e]+$/;
+/** Visible ASCII, no spaces. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]+$/;
 
 /** Undefined when `key` is 1..255 visible ASCII characters; else what is wrong with it. */
 export function checkIdempotencyKey(key: string): string | undefined {
   if (key.length === 0 || key.length > IDEMPOTENCY_LIMITS.keyMaxChars) {
     return `must be 1 to ${IDEMPOTENCY_LIMITS.keyMaxChars} characters long`;
   }
-  return KEY.test(key) ? undefined : 'must be visible ASCII characters only (no spaces)';
+  return IDEMPOTENCY_KEY_PATTERN.test(key)
+    ? undefined
+    : 'must be visible ASCII characters only (no spaces)';
 }
 
 function essenceOf(contentType: string | undefined): string {
@@ -136,19 +139,19 @@ export async function claimKey(
   for (;;) {
     const nowMs = ctx.clock.nowMs();
     const lockedUntilMs = nowMs + lockTtlMs;
+    // A claim: this request's hash, in flight under a lock until lockedUntilMs, no response.
+    const claim = {
+      requestHash: hash,
+      state: 'in_flight',
+      responseStatus: null,
+      responseBody: null,
+      responseHeadersJson: null,
+      createdAtMs: nowMs,
+      lockedUntilMs,
+    } as const;
     const inserted = await db
       .insertInto('idempotencyKeys')
-      .values({
-        scope,
-        key,
-        requestHash: hash,
-        state: 'in_flight',
-        responseStatus: null,
-        responseBody: null,
-        responseHeadersJson: null,
-        createdAtMs: nowMs,
-        lockedUntilMs,
-      })
+      .values({ scope, key, ...claim })
       .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
@@ -169,15 +172,7 @@ export async function claimKey(
       // Compare-and-set on what we read: of several takers, exactly one wins.
       const taken = await db
         .updateTable('idempotencyKeys')
-        .set({
-          requestHash: hash,
-          state: 'in_flight',
-          responseStatus: null,
-          responseBody: null,
-          responseHeadersJson: null,
-          createdAtMs: nowMs,
-          lockedUntilMs,
-        })
+        .set(claim)
         .where('scope', '=', scope)
         .where('key', '=', key)
         .where('state', '=', row.state)
@@ -205,6 +200,11 @@ export async function claimKey(
   }
 }
 
+/** The row of a key this request claimed, as long as nobody took it over (lock unchanged). */
+function heldClaim(scope: string, key: string, lockedUntilMs: number) {
+  return { scope, key, state: 'in_flight', lockedUntilMs } as const;
+}
+
 /** Stores the response of a claimed key (unless another instance took the key over). */
 export async function completeKey(
   ctx: AppContext,
@@ -221,10 +221,7 @@ export async function completeKey(
       responseBody: response.body,
       responseHeadersJson: JSON.stringify(response.headers),
     })
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .where('state', '=', 'in_flight')
-    .where('lockedUntilMs', '=', lockedUntilMs)
+    .where((eb) => eb.and(heldClaim(scope, key, lockedUntilMs)))
     .execute();
 }
 
@@ -237,10 +234,7 @@ export async function releaseKey(
 ): Promise<void> {
   await ctx.store.db
     .deleteFrom('idempotencyKeys')
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .where('state', '=', 'in_flight')
-    .where('lockedUntilMs', '=', lockedUntilMs)
+    .where((eb) => eb.and(heldClaim(scope, key, lockedUntilMs)))
     .execute();
 }
 

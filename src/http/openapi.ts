@@ -1,39 +1,40 @@
 /**
  * The OpenAPI 3.1 description of the HTTP API, generated from the very schema objects that
- * validate requests (the engine's case and decision schemas) and from the problem table.
+ * validate requests (the engine's case and decision schemas, the billing-fact, refund-request
+ * and auth body schemas) and from the problem table.
+ *
+ * It describes exactly the routes the app serves: the stateless ones always, the case desk's
+ * (openapi-desk.ts) when the app serves a desk. The tests compare its operations with the
+ * routes the app registers.
  *
  * Each schema keeps its own `$defs`; its internal `#/$defs/...` references are rewritten to
  * point into its component (`#/components/schemas/Case/$defs/...`) and its `$id` is dropped,
  * so every reference resolves against the document itself, in JSON Schema 2020-12 tools and
  * in tools that ignore `$id` alike.
  */
+import { REQUEST_STATES } from '../domain/request-state.js';
 import { caseSchema, decisionSchema } from '../engine/index.js';
-import { PROBLEM_CODES, PROBLEM_MEDIA_TYPE, PROBLEMS, type ProblemCode } from './problems.js';
+import {
+  DESK_TAGS,
+  HEADERS,
+  PARAMETERS,
+  SECURITY_SCHEMES,
+  deskRoutes,
+  requestBodySchemas,
+} from './openapi-desk.js';
+import {
+  asComponent,
+  jsonContent,
+  JSON_SCHEMA_2020_12,
+  pathsOf,
+  ref,
+  type Json,
+  type Route,
+} from './openapi-kit.js';
+import { VIEW_SCHEMAS } from './openapi-views.js';
+import { PROBLEM_CODES } from './problems.js';
 
-type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
-
-const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
-
-/** Copies `schema` as a component: no `$schema`/`$id`, internal refs into the component. */
-function asComponent(schema: unknown, name: string): Json {
-  const rewrite = (node: unknown, root: boolean): Json => {
-    if (Array.isArray(node)) return node.map((item) => rewrite(item, false));
-    if (node === null || typeof node !== 'object') return node as Json;
-    const out: Record<string, Json> = {};
-    for (const [key, value] of Object.entries(node)) {
-      if (root && (key === '$schema' || key === '$id')) continue;
-      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) {
-        out[key] = `#/components/schemas/${name}${value.slice(1)}`;
-      } else {
-        out[key] = rewrite(value, false);
-      }
-    }
-    return out;
-  };
-  return rewrite(schema, true);
-}
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+export type { Json } from './openapi-kit.js';
 
 const problemSchema: Json = {
   title: 'Problem details (RFC 9457)',
@@ -48,7 +49,8 @@ const problemSchema: Json = {
     errors: {
       type: 'array',
       minItems: 1,
-      description: 'for invalid_case: one entry per invalid field',
+      description:
+        'for codes about the input (invalid_case, invalid_request, …): one entry per field',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -62,6 +64,10 @@ const problemSchema: Json = {
         },
       },
     },
+    state: {
+      enum: [...REQUEST_STATES],
+      description: 'for request_state_conflict: the state of the request that refused the change',
+    },
   },
 };
 
@@ -72,29 +78,71 @@ const healthSchema: Json = {
   properties: { status: { const: 'ok' } },
 };
 
-/** The error responses of an operation, grouped by status, from the problem table. */
-function problemResponses(codes: readonly ProblemCode[]): Record<string, Json> {
-  const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of codes) {
-    const status = PROBLEMS[code].status;
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  const responses: Record<string, Json> = {};
-  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
-    responses[String(status)] = {
-      description: group.map((code) => `${code}: ${PROBLEMS[code].title}`).join('; '),
-      content: { [PROBLEM_MEDIA_TYPE]: { schema: ref('Problem') } },
-    };
-  }
-  return responses;
+export interface OpenApiOptions {
+  /** The body limit the app enforces on POST /v1/decisions, stated in its description. */
+  readonly maxBodyBytes: number;
+  /** The app serves the case desk: its routes are described, and POSTs take Idempotency-Key. */
+  readonly desk?: boolean;
 }
 
-export interface OpenApiOptions {
-  /** The body limit the app enforces, stated in the description of 413. */
-  readonly maxBodyBytes: number;
+function statelessRoutes(options: OpenApiOptions): Route[] {
+  return [
+    {
+      method: 'post',
+      path: '/v1/decisions',
+      spec: {
+        operationId: 'decide',
+        summary: 'Decide one refund case',
+        tags: ['decisions'],
+        security: [],
+        requestBody: {
+          required: true,
+          description: `A case, at most ${options.maxBodyBytes} bytes.`,
+          content: jsonContent(ref('Case')),
+        },
+        responses: {
+          '200': {
+            description: 'The decision, byte for byte as `refund-desk decide` prints it',
+            content: jsonContent(ref('Decision')),
+          },
+        },
+        problems: ['invalid_case', 'invalid_json', 'payload_too_large', 'unsupported_media_type'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      spec: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This document',
+        tags: ['meta'],
+        security: [],
+        responses: {
+          '200': { description: 'OpenAPI 3.1 document', content: jsonContent({ type: 'object' }) },
+        },
+        problems: [],
+      },
+    },
+    {
+      method: 'get',
+      path: '/healthz',
+      spec: {
+        operationId: 'health',
+        summary: 'Liveness',
+        tags: ['meta'],
+        security: [],
+        responses: {
+          '200': { description: 'The service is up', content: jsonContent(ref('Health')) },
+        },
+        problems: [],
+      },
+    },
+  ];
 }
 
 export function buildOpenApiDocument(options: OpenApiOptions): Json {
+  const desk = options.desk === true;
+  const routes = [...statelessRoutes(options), ...(desk ? deskRoutes() : [])];
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: JSON_SCHEMA_2020_12,
@@ -102,70 +150,28 @@ export function buildOpenApiDocument(options: OpenApiOptions): Json {
       title: 'Refund Desk API',
       version: '1',
       description:
-        'Refund decisions under a versioned refund policy: the same evaluator as the CLI. ' +
-        'Errors are RFC 9457 problem details with a stable `code`.',
+        'Refund decisions under a versioned refund policy: the same evaluator as the CLI' +
+        (desk ? ', and the case desk: people, billing facts and refund requests' : '') +
+        '. Errors are RFC 9457 problem details with a stable `code`.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    paths: {
-      '/v1/decisions': {
-        post: {
-          operationId: 'decide',
-          summary: 'Decide one refund case',
-          requestBody: {
-            required: true,
-            description: `A case, at most ${options.maxBodyBytes} bytes.`,
-            content: { 'application/json': { schema: ref('Case') } },
-          },
-          responses: {
-            '200': {
-              description: 'The decision, byte for byte as `refund-desk decide` prints it',
-              content: { 'application/json': { schema: ref('Decision') } },
-            },
-            ...problemResponses([
-              'invalid_case',
-              'invalid_json',
-              'payload_too_large',
-              'unsupported_media_type',
-              'method_not_allowed',
-              'internal',
-            ]),
-          },
-        },
-      },
-      '/openapi.json': {
-        get: {
-          operationId: 'getOpenApiDocument',
-          summary: 'This document',
-          responses: {
-            '200': {
-              description: 'OpenAPI 3.1 document',
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
-            ...problemResponses(['method_not_allowed', 'internal']),
-          },
-        },
-      },
-      '/healthz': {
-        get: {
-          operationId: 'health',
-          summary: 'Liveness',
-          responses: {
-            '200': {
-              description: 'The service is up',
-              content: { 'application/json': { schema: ref('Health') } },
-            },
-            ...problemResponses(['method_not_allowed', 'internal']),
-          },
-        },
-      },
-    },
+    tags: [
+      { name: 'decisions', description: 'Stateless decisions' },
+      ...(desk ? DESK_TAGS : []),
+      { name: 'meta', description: 'The service itself' },
+    ],
+    paths: pathsOf(routes, { idempotentPosts: desk }),
     components: {
       schemas: {
         Case: asComponent(caseSchema, 'Case'),
         Decision: asComponent(decisionSchema, 'Decision'),
         Problem: problemSchema,
         Health: healthSchema,
+        ...(desk ? { ...requestBodySchemas(), ...VIEW_SCHEMAS } : {}),
       },
+      ...(desk
+        ? { parameters: PARAMETERS, headers: HEADERS, securitySchemes: SECURITY_SCHEMES }
+        : {}),
     },
   };
 }

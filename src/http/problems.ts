@@ -110,3 +110,17 @@ export function problemResponse(
     headers: { ...headers, 'content-type': PROBLEM_MEDIA_TYPE },
   });
 }
+
+/** "The case has 2 invalid fields; see errors." */
+export function invalidFieldsDetail(what: string, count: number): string {
+  return `The ${what} has ${count} invalid field${count === 1 ? '' : 's'}; see errors.`;
+}
+
+/** A handler for the other methods on a path: 405 `method_not_allowed` with `Allow`. */
+export function methodNotAllowed(allow: string) {
+  return (c: { readonly req: { readonly method: string; readonly path: string } }): Response =>
+    problemResponse(
+      problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}.`),
+      { allow },
+    );
+}

@@ -23,25 +23,10 @@ import {
   postJson,
   seedCustomerWithOrder,
   sessionCookieFrom,
+  signInLinkTokens,
   staffSessionCookie,
   type TestDesk,
 } from '../support/people.js';
-
-const LINK = /http:\/\/127\.0\.0\.1:3000\/sign-in\?token=([A-Za-z0-9_-]{43})/g;
-
-/** The body as a mail client shows it (nodemailer uses quoted-printable for long lines). */
-function bodyOf(message: string): string {
-  const [head = '', ...rest] = message.split('\r\n\r\n');
-  const body = rest.join('\r\n\r\n');
-  if (!/^Content-Transfer-Encoding: quoted-printable$/im.test(head)) return body;
-  return body
-    .replace(/=\r\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-function linksIn(message: string): string[] {
-  return [...bodyOf(message).matchAll(LINK)].map((match) => match[1] ?? '');
-}
 
 function header(message: string, name: string): string | undefined {
   const head = message.split('\r\n\r\n', 1)[0] ?? '';
@@ -82,7 +67,7 @@ describeEachEngine('customer sign-in links', (store) => {
     expect(header(mail, 'To')).toBe('billing@ada.example');
     expect(header(mail, 'Subject')).toBe('Your Refund Desk sign-in link');
     expect(header(mail, 'Date')).toBe('Mon, 02 Mar 2026 10:00:00 +0000');
-    const [token] = linksIn(mail);
+    const [token] = signInLinkTokens(mail);
     expect(token).toBeDefined();
 
     const stored = await desk.deps.store.db
@@ -152,7 +137,7 @@ describeEachEngine('customer sign-in links', (store) => {
     expect((await askForLink(desk, '  mixed.case@example.com ')).status).toBe(202);
     const [mail] = desk.newMail();
     expect(header(mail ?? '', 'To')).toBe('mixed.case@example.com');
-    const res = await redeem(desk, linksIn(mail ?? '')[0] ?? '');
+    const res = await redeem(desk, signInLinkTokens(mail ?? '')[0] ?? '');
     expect(await res.json()).toMatchObject({ customer: { id: customer.customerId } });
   });
 
@@ -160,7 +145,7 @@ describeEachEngine('customer sign-in links', (store) => {
     const customer = await seedCustomerWithOrder(desk.deps);
     desk.newMail();
     await askForLink(desk, customer.orderEmail);
-    const [token = ''] = linksIn(desk.newMail()[0] ?? '');
+    const [token = ''] = signInLinkTokens(desk.newMail()[0] ?? '');
     const other = deskOver(desk.deps.store); // a second instance over the same database
     try {
       other.clock.set(desk.clock.nowMs());
@@ -183,7 +168,7 @@ describeEachEngine('customer sign-in links', (store) => {
     const customer = await seedCustomerWithOrder(desk.deps);
     desk.newMail();
     await askForLink(desk, customer.orderEmail);
-    const [token = ''] = linksIn(desk.newMail()[0] ?? '');
+    const [token = ''] = signInLinkTokens(desk.newMail()[0] ?? '');
     desk.clock.advance(SIGN_IN_LINK_TTL_MS);
     const res = await redeem(desk, token);
     expect(res.status).toBe(401);
@@ -242,7 +227,7 @@ describeEachEngine('customer sign-in links', (store) => {
     await askForLink(desk, shared);
     const mails = desk.newMail();
     expect(mails).toHaveLength(1);
-    const tokens = linksIn(mails[0] ?? '');
+    const tokens = signInLinkTokens(mails[0] ?? '');
     expect(tokens).toHaveLength(2);
     const ids = [];
     for (const token of tokens) {
@@ -278,7 +263,7 @@ describeEachEngine('customer sign-in links', (store) => {
     const customer = await seedCustomerWithOrder(desk.deps);
     desk.newMail();
     await askForLink(desk, customer.orderEmail);
-    const [token = ''] = linksIn(desk.newMail()[0] ?? '');
+    const [token = ''] = signInLinkTokens(desk.newMail()[0] ?? '');
     const cookie = sessionCookieFrom(await redeem(desk, token));
     desk.clock.advance(CUSTOMER_SESSION_TTL_MS - 1);
     expect((await desk.app.request('/v1/me', as({ cookie }))).status).toBe(200);
@@ -290,7 +275,7 @@ describeEachEngine('customer sign-in links', (store) => {
     const customer = await seedCustomerWithOrder(desk.deps);
     desk.newMail();
     await askForLink(desk, customer.orderEmail);
-    const [token = ''] = linksIn(desk.newMail()[0] ?? '');
+    const [token = ''] = signInLinkTokens(desk.newMail()[0] ?? '');
     const cookie = sessionCookieFrom(await redeem(desk, token));
     const out = await desk.app.request('/v1/sessions/current', {
       method: 'DELETE',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailer, mailerFromEnv } from '../../src/app/mail.js';
 import { createApp } from '../../src/http/app.js';
 import { describeEachEngine } from '../support/stores.js';
-import { deskOver, postJson, seedCustomerWithOrder } from '../support/people.js';
+import { deskOver, mailBody, postJson, seedCustomerWithOrder } from '../support/people.js';
 
 interface Received {
   readonly from: string;
@@ -57,16 +57,6 @@ async function startSmtp(): Promise<{ port: number; inbox: Received[]; close(): 
   };
 }
 
-/** The body as a mail client shows it (quoted-printable decoded). */
-function bodyOf(raw: string): string {
-  const [head = '', ...rest] = raw.split('\r\n\r\n');
-  const body = rest.join('\r\n\r\n');
-  if (!/^Content-Transfer-Encoding: quoted-printable$/im.test(head)) return body;
-  return body
-    .replace(/=\r\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
 beforeAll(async () => {
   smtp = await startSmtp();
@@ -98,7 +88,7 @@ describe('SmtpMailer', () => {
       });
       expect(mail?.raw).toMatch(/^Subject: Hello Ada\r$/m);
       expect(mail?.raw).toMatch(/^From: Refund Desk <desk@refunds\.example>\r$/m);
-      expect(bodyOf(mail?.raw ?? '')).toBe('Line one.\r\nLine two.\r\n');
+      expect(mailBody(mail?.raw ?? '')).toBe('Line one.\r\nLine two.\r\n');
     } finally {
       mailer.close();
     }
@@ -163,7 +153,8 @@ describeEachEngine('sign-in link over SMTP', (store) => {
       expect(res.status).toBe(202);
       const [mail] = smtp.inbox.slice(before);
       expect(mail?.to).toEqual([customer.orderEmail]);
-      const token = /\/sign-in\?token=([A-Za-z0-9_-]{43})/.exec(bodyOf(mail?.raw ?? ''))?.[1] ?? '';
+      const token =
+        /\/sign-in\?token=([A-Za-z0-9_-]{43})/.exec(mailBody(mail?.raw ?? ''))?.[1] ?? '';
       const redeemed = await app.request('/v1/auth/sign-in-links/redeem', postJson({ token }));
       expect(redeemed.status).toBe(200);
       expect(await redeemed.json()).toMatchObject({ customer: { id: customer.customerId } });

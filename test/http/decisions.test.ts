@@ -5,7 +5,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decideCase } from '../../src/app/decide.js';
-import { createApp, DEFAULT_MAX_BODY_BYTES, isJsonMediaType } from '../../src/http/app.js';
+import { createApp, DEFAULT_MAX_BODY_BYTES } from '../../src/http/app.js';
+import { isJsonMediaType } from '../../src/http/media.js';
 
 const examplesDir = new URL('../fixtures/examples/', import.meta.url);
 const examples = readdirSync(examplesDir)

@@ -18,6 +18,7 @@ import { newId } from '../../src/app/ids.js';
 import { OutboxMailer } from '../../src/app/mail.js';
 import { createApp } from '../../src/http/app.js';
 import type { Store } from '../../src/store/connect.js';
+import { checkAgainstOpenApi, type Exchange } from './openapi.js';
 
 /** 2026-03-02T10:00:00Z, the shared fixtures' T0. */
 export const DESK_T0_MS = Date.parse('2026-03-02T10:00:00.000Z');
@@ -36,7 +37,12 @@ export interface TestDesk {
 /** A desk over `store` with a manual clock at `DESK_T0_MS` and mail written to a temp outbox. */
 export function deskOver(
   store: Store,
-  options: { readonly publicUrl?: string; readonly hostTokenSecret?: string } = {},
+  options: {
+    readonly publicUrl?: string;
+    readonly hostTokenSecret?: string;
+    /** Hears of every exchange with a documented operation (see checkAgainstOpenApi). */
+    readonly onExchange?: (exchange: Exchange) => void;
+  } = {},
 ): TestDesk {
   const root = mkdtempSync(join(tmpdir(), 'refund-desk-people-'));
   const clock = new ManualClock(DESK_T0_MS);
@@ -54,7 +60,8 @@ export function deskOver(
     deps,
     clock,
     outbox,
-    app: createApp({ desk: deps }),
+    // Every exchange of every desk test is also checked against the app's OpenAPI document.
+    app: checkAgainstOpenApi(createApp({ desk: deps }), options.onExchange),
     newMail() {
       let names: string[];
       try {
@@ -113,7 +120,7 @@ export async function seedCustomerWithOrder(
     .insertInto('plans')
     .values({
       id: planId,
-      product: 'residential',
+      product: 'dynamic_residential',
       name: 'res-5gb',
       servicePeriodDays: 30,
       createdAtMs: nowMs,
@@ -125,8 +132,8 @@ export async function seedCustomerWithOrder(
       id: orderId,
       customerId,
       planId,
-      product: 'residential',
-      channel: 'website',
+      product: 'dynamic_residential',
+      channel: 'official_site',
       paymentMethod: 'card',
       provider: 'stripe',
       chargeRef: `ch_${orderId}`,
@@ -140,6 +147,23 @@ export async function seedCustomerWithOrder(
     })
     .execute();
   return { customerId, orderId, orderEmail, name };
+}
+
+/** The body of a mail as a mail client shows it (quoted-printable decoded). */
+export function mailBody(raw: string): string {
+  const [head = '', ...rest] = raw.split('\r\n\r\n');
+  const body = rest.join('\r\n\r\n');
+  if (!/^Content-Transfer-Encoding: quoted-printable$/im.test(head)) return body;
+  return body
+    .replace(/=\r\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+const SIGN_IN_LINK = /http:\/\/127\.0\.0\.1:3000\/sign-in\?token=([A-Za-z0-9_-]{43})/g;
+
+/** The tokens of the sign-in links in a mail (sent by a desk at the default public URL). */
+export function signInLinkTokens(raw: string): string[] {
+  return [...mailBody(raw).matchAll(SIGN_IN_LINK)].map((match) => match[1] ?? '');
 }
 
 export const STAFF_PASSWORD = 'correct horse battery staple';

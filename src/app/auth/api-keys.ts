@@ -24,7 +24,8 @@ export interface NewApiKey {
   readonly key: string;
 }
 
-const KEY_PATTERN = /^rdk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+/** `rdk_<12 lower-case letters and digits>_<43 base64url characters>`. */
+export const API_KEY_PATTERN = /^rdk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
 export async function createApiKey(
   ctx: AppContext,
@@ -62,7 +63,7 @@ export async function createApiKey(
 }
 
 export async function resolveApiKey(ctx: AppContext, key: string): Promise<Actor | undefined> {
-  const match = KEY_PATTERN.exec(key);
+  const match = API_KEY_PATTERN.exec(key);
   if (match === null) return undefined;
   const [, prefix = '', secret = ''] = match;
   const row = await ctx.store.db

@@ -9,7 +9,7 @@ import { verify } from 'hono/jwt';
 import type { Result } from '../../engine/index.js';
 import type { AppContext } from '../context.js';
 import { createSession } from './sessions.js';
-import type { CustomerSignIn } from './sign-in-links.js';
+import { findCustomerSummary, type CustomerSignIn } from './sign-in-links.js';
 
 export const HOST_TOKEN_AUDIENCE = 'refund-desk';
 export const MAX_HOST_TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -74,11 +74,7 @@ export async function signInWithHostToken(
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) {
     return fail('invalid', 'The token has no sub claim naming the customer.');
   }
-  const customer = await ctx.store.db
-    .selectFrom('customers')
-    .select(['id', 'email', 'name'])
-    .where('id', '=', sub)
-    .executeTakeFirst();
+  const customer = await findCustomerSummary(ctx, sub);
   if (customer === undefined) return fail('unknown_customer', 'The token names no known customer.');
   const session = await createSession(ctx, { kind: 'customer', id: customer.id });
   return { ok: true, value: { customer, session } };

@@ -131,8 +131,27 @@ export async function requestSignInLink(
   return { status: 'mailed', customerIds: customers.map((c) => c.id) };
 }
 
+/** A customer as the people routes show them. */
+export interface CustomerSummary {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+/** The customer with this id, or undefined when none is stored. */
+export async function findCustomerSummary(
+  ctx: AppContext,
+  id: string,
+): Promise<CustomerSummary | undefined> {
+  return ctx.store.db
+    .selectFrom('customers')
+    .select(['id', 'email', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
 export interface CustomerSignIn {
-  readonly customer: { readonly id: string; readonly email: string; readonly name: string };
+  readonly customer: CustomerSummary;
   readonly session: NewSession;
 }
 
@@ -162,11 +181,9 @@ export async function redeemSignInLink(
     const code = link === undefined ? 'unknown' : link.usedAtMs !== null ? 'used' : 'expired';
     return { ok: false, error: { code } };
   }
-  const customer = await ctx.store.db
-    .selectFrom('customers')
-    .select(['id', 'email', 'name'])
-    .where('id', '=', claimed.customerId)
-    .executeTakeFirstOrThrow();
+  const customer = await findCustomerSummary(ctx, claimed.customerId);
+  if (customer === undefined)
+    throw new Error(`sign-in link of unknown customer ${claimed.customerId}`);
   const session = await createSession(ctx, { kind: 'customer', id: customer.id });
   return { ok: true, value: { customer, session } };
 }

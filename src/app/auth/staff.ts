@@ -3,7 +3,9 @@
  * disable instead of delete. Creating and disabling are audited; disabling also revokes the
  * person's sessions in the same transaction (and `resolveSession` re-checks the account).
  */
+import type { Kysely, Transaction } from 'kysely';
 import type { FieldError, Result } from '../../engine/index.js';
+import type { Database } from '../../store/schema.js';
 import { appendAudit } from '../audit.js';
 import { SYSTEM_ORIGIN, type AppContext, type Origin, type StaffRole } from '../context.js';
 import { newId } from '../ids.js';
@@ -140,11 +142,7 @@ export async function disableStaffUser(
       .where('id', '=', id)
       .where('disabledAtMs', 'is', null)
       .executeTakeFirst();
-    const user = await trx
-      .selectFrom('staffUsers')
-      .select(STAFF_COLUMNS)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const user = await findStaffUser(trx, id);
     if (user === undefined) return { ok: false, error: { code: 'not_found' } } as const;
     if (changed.numUpdatedRows === 0n) return { ok: true, value: user } as const;
     await trx
@@ -165,12 +163,15 @@ export async function disableStaffUser(
   });
 }
 
+async function findStaffUser(
+  db: Kysely<Database> | Transaction<Database>,
+  id: string,
+): Promise<StaffUser | undefined> {
+  return db.selectFrom('staffUsers').select(STAFF_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
 export async function getStaffUser(ctx: AppContext, id: string): Promise<StaffUser | undefined> {
-  return ctx.store.db
-    .selectFrom('staffUsers')
-    .select(STAFF_COLUMNS)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  return findStaffUser(ctx.store.db, id);
 }
 
 export interface Page<T> {

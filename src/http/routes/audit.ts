@@ -7,8 +7,10 @@ import { listAudit, MAX_AUDIT_PAGE, verifyAudit } from '../../app/audit.js';
 import type { DeskDeps } from '../../app/context.js';
 import type { AuthEnv } from '../auth.js';
 import { ProblemException, requireActor, requireStaff } from '../guards.js';
+import { methodNotAllowed } from '../problems.js';
 
-const MAX_ID_CHARS = 128;
+/** `entityKind` and `entityId` query parameters, at most. */
+export const MAX_ID_CHARS = 128;
 
 /** Admin staff, or an API key with the `admin` scope. */
 function requireAuditReader(c: Context<AuthEnv>): void {
@@ -65,9 +67,11 @@ export function registerAuditRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
     });
     return c.json(page);
   });
+  app.all('/v1/audit-log', methodNotAllowed('GET, HEAD'));
 
   app.get('/v1/audit-log/verification', async (c) => {
     requireAuditReader(c);
     return c.json(await verifyAudit(deps.store.db));
   });
+  app.all('/v1/audit-log/verification', methodNotAllowed('GET, HEAD'));
 }

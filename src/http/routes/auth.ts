@@ -13,31 +13,37 @@
  * Bodies must be JSON (a cross-site form cannot send that), at most `MAX_AUTH_BODY_BYTES`.
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import {
-  API_KEY_SCOPES,
-  MAX_API_KEY_NAME_CHARS,
   createApiKey,
   getApiKey,
   listApiKeys,
   revokeApiKey,
   type ApiKeyInfo,
-  type ApiKeyScope,
 } from '../../app/auth/api-keys.js';
-import { signInWithHostToken, MAX_HOST_TOKEN_CHARS } from '../../app/auth/host-token.js';
+import { signInWithHostToken } from '../../app/auth/host-token.js';
+import { dummyPasswordHash } from '../../app/auth/passwords.js';
 import {
-  MAX_PASSWORD_CHARS,
-  MIN_PASSWORD_CHARS,
-  dummyPasswordHash,
-} from '../../app/auth/passwords.js';
+  hostTokenSchema,
+  newApiKeySchema,
+  newStaffUserSchema,
+  signInLinkRedeemSchema,
+  signInLinkRequestSchema,
+  staffSignInSchema,
+  type NewApiKeyBody,
+  type NewStaffUserBody,
+  type SignInLinkRequestBody,
+  type StaffSignInBody,
+  type TokenBody,
+} from '../../app/auth/schemas.js';
 import { SESSION_COOKIE, revokeSession, type NewSession } from '../../app/auth/sessions.js';
-import { redeemSignInLink, requestSignInLink } from '../../app/auth/sign-in-links.js';
 import {
-  MAX_EMAIL_CHARS,
-  MAX_NAME_CHARS,
-  STAFF_ROLES,
+  findCustomerSummary,
+  redeemSignInLink,
+  requestSignInLink,
+} from '../../app/auth/sign-in-links.js';
+import {
   createStaffUser,
   disableStaffUser,
   getStaffUser,
@@ -45,91 +51,32 @@ import {
   signInStaff,
   type StaffUser,
 } from '../../app/auth/staff.js';
-import type { DeskDeps, StaffRole } from '../../app/context.js';
+import type { DeskDeps } from '../../app/context.js';
 import { toFieldErrors } from '../../engine/json-schema.js';
 import type { FieldError } from '../../engine/index.js';
 import type { AuthEnv } from '../auth.js';
 import { ProblemException, requireActor, requireScope, requireStaff } from '../guards.js';
-import { problem, problemResponse } from '../problems.js';
+import { limitBody as limitBodyTo, readJsonBody } from '../media.js';
+import { invalidFieldsDetail, methodNotAllowed } from '../problems.js';
 
 export const MAX_AUTH_BODY_BYTES = 16 * 1024;
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 200;
-const MAX_CURSOR_CHARS = 100;
-/** Longer than any token we issue (43 chars); bounds the work on junk. */
-const MAX_LINK_TOKEN_CHARS = 200;
+/** `?limit=` and `?after=` of the staff and API-key lists. */
+export const AUTH_PAGE_LIMITS = { defaultLimit: 50, maxLimit: 200, afterMaxChars: 100 } as const;
+const {
+  defaultLimit: DEFAULT_PAGE,
+  maxLimit: MAX_PAGE,
+  afterMaxChars: MAX_CURSOR_CHARS,
+} = AUTH_PAGE_LIMITS;
 
 type Ctx = Context<AuthEnv>;
 
-/** `application/json` or `application/*+json`, UTF-8 (as app.ts; imported from there would cycle). */
-function isJsonMediaType(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const [essence = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (essence !== 'application/json' && !/^application\/[a-z0-9!#$&^_.+-]+\+json$/.test(essence)) {
-    return false;
-  }
-  return params.every((param) => {
-    const [name, value = ''] = param.split('=', 2).map((part) => part.trim());
-    return name !== 'charset' || ['utf-8', '"utf-8"', 'utf8'].includes(value);
-  });
-}
-
 const ajv = new Ajv2020({ allErrors: true, strict: true });
-
-function bodySchema<T>(properties: Record<string, object>, required: readonly string[]) {
-  return ajv.compile<T>({
-    type: 'object',
-    properties,
-    required: [...required],
-    additionalProperties: false,
-  });
-}
-
-const emailField = { type: 'string', minLength: 1, maxLength: MAX_EMAIL_CHARS };
-
-const staffSignInSchema = bodySchema<{ email: string; password: string }>(
-  {
-    email: emailField,
-    password: { type: 'string', minLength: 1, maxLength: 4 * MAX_PASSWORD_CHARS },
-  },
-  ['email', 'password'],
-);
-const newStaffSchema = bodySchema<{
-  email: string;
-  name: string;
-  role: StaffRole;
-  password: string;
-}>(
-  {
-    email: emailField,
-    name: { type: 'string', minLength: 1, maxLength: MAX_NAME_CHARS },
-    role: { enum: [...STAFF_ROLES] },
-    password: { type: 'string', minLength: MIN_PASSWORD_CHARS, maxLength: MAX_PASSWORD_CHARS },
-  },
-  ['email', 'name', 'role', 'password'],
-);
-const signInLinkSchema = bodySchema<{ email: string }>({ email: emailField }, ['email']);
-const redeemSchema = bodySchema<{ token: string }>(
-  { token: { type: 'string', minLength: 1, maxLength: MAX_LINK_TOKEN_CHARS } },
-  ['token'],
-);
-const hostTokenSchema = bodySchema<{ token: string }>(
-  { token: { type: 'string', minLength: 1, maxLength: MAX_HOST_TOKEN_CHARS } },
-  ['token'],
-);
-const newApiKeySchema = bodySchema<{ name: string; scopes: ApiKeyScope[] }>(
-  {
-    name: { type: 'string', minLength: 1, maxLength: MAX_API_KEY_NAME_CHARS, pattern: '\\S' },
-    scopes: {
-      type: 'array',
-      items: { enum: [...API_KEY_SCOPES] },
-      minItems: 1,
-      maxItems: API_KEY_SCOPES.length,
-      uniqueItems: true,
-    },
-  },
-  ['name', 'scopes'],
-);
+const validateStaffSignIn = ajv.compile<StaffSignInBody>(staffSignInSchema);
+const validateNewStaffUser = ajv.compile<NewStaffUserBody>(newStaffUserSchema);
+const validateSignInLinkRequest = ajv.compile<SignInLinkRequestBody>(signInLinkRequestSchema);
+const validateSignInLinkRedeem = ajv.compile<TokenBody>(signInLinkRedeemSchema);
+const validateHostToken = ajv.compile<TokenBody>(hostTokenSchema);
+const validateNewApiKey = ajv.compile<NewApiKeyBody>(newApiKeySchema);
 
 function invalid(detail: string, errors?: readonly FieldError[]): ProblemException {
   return new ProblemException('invalid_request', detail, errors);
@@ -137,39 +84,15 @@ function invalid(detail: string, errors?: readonly FieldError[]): ProblemExcepti
 
 /** The JSON body, validated; a problem (415, 400 invalid_json, 400 invalid_request) otherwise. */
 async function readBody<T>(c: Ctx, validate: ValidateFunction<T>): Promise<T> {
-  if (!isJsonMediaType(c.req.header('content-type'))) {
-    throw new ProblemException(
-      'unsupported_media_type',
-      `The request body must be application/json; got ${c.req.header('content-type') ?? 'no content type'}.`,
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? ` (${error.message})` : '';
-    throw new ProblemException('invalid_json', `The request body is not valid JSON${reason}.`);
-  }
+  const body = await readJsonBody(c);
   if (!validate(body)) {
     const errors = toFieldErrors(validate.errors ?? []);
-    throw invalid(
-      `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors.`,
-      errors,
-    );
+    throw invalid(invalidFieldsDetail('request', errors.length), errors);
   }
   return body;
 }
 
-const limitBody: MiddlewareHandler = bodyLimit({
-  maxSize: MAX_AUTH_BODY_BYTES,
-  onError: () =>
-    problemResponse(
-      problem(
-        'payload_too_large',
-        `The request body must be at most ${MAX_AUTH_BODY_BYTES} bytes.`,
-      ),
-    ),
-});
+const limitBody = limitBodyTo(MAX_AUTH_BODY_BYTES);
 
 function readPage(c: Ctx): { limit: number; after?: string } {
   const limitText = c.req.query('limit');
@@ -236,7 +159,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
 
   // ── Staff ────────────────────────────────────────────────────────────────────────────────
   app.post('/v1/staff/sessions', limitBody, async (c) => {
-    const body = await readBody(c, staffSignInSchema);
+    const body = await readBody(c, validateStaffSignIn);
     const result = await signInStaff(deps, body);
     if (!result.ok) {
       throw new ProblemException('unauthorized', 'The email or password is wrong.');
@@ -247,7 +170,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
 
   app.post('/v1/staff-users', limitBody, async (c) => {
     requireStaff(c, 'admin');
-    const body = await readBody(c, newStaffSchema);
+    const body = await readBody(c, validateNewStaffUser);
     const result = await createStaffUser(deps, c.get('origin'), body);
     if (!result.ok) {
       if (result.error.code === 'email_taken') {
@@ -281,7 +204,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
 
   // ── Customers ────────────────────────────────────────────────────────────────────────────
   app.post('/v1/auth/sign-in-links', limitBody, async (c) => {
-    const { email } = await readBody(c, signInLinkSchema);
+    const { email } = await readBody(c, validateSignInLinkRequest);
     const outcome = await requestSignInLink(deps, email);
     if (outcome.status === 'mail_failed') {
       const reason = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
@@ -299,7 +222,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   });
 
   app.post('/v1/auth/sign-in-links/redeem', limitBody, async (c) => {
-    const { token } = await readBody(c, redeemSchema);
+    const { token } = await readBody(c, validateSignInLinkRedeem);
     const result = await redeemSignInLink(deps, token);
     if (!result.ok) {
       const why = {
@@ -318,7 +241,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
     if (secret === undefined || secret === '') {
       throw new ProblemException('not_found', 'Host-platform sign-in is not configured.');
     }
-    const { token } = await readBody(c, hostTokenSchema);
+    const { token } = await readBody(c, validateHostToken);
     const result = await signInWithHostToken(deps, secret, token);
     if (!result.ok) throw new ProblemException('unauthorized', result.error.detail);
     await startSession(c, result.value.session);
@@ -335,11 +258,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
         return c.json({ kind: 'staff', staff: staffView(user) });
       }
       case 'customer': {
-        const customer = await deps.store.db
-          .selectFrom('customers')
-          .select(['id', 'email', 'name'])
-          .where('id', '=', actor.id)
-          .executeTakeFirst();
+        const customer = await findCustomerSummary(deps, actor.id);
         if (customer === undefined) throw new ProblemException('unauthorized', 'Sign in again.');
         return c.json({ kind: 'customer', customer });
       }
@@ -375,7 +294,7 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   // ── API keys ─────────────────────────────────────────────────────────────────────────────
   app.post('/v1/api-keys', limitBody, async (c) => {
     requireScope(c, 'admin');
-    const body = await readBody(c, newApiKeySchema);
+    const body = await readBody(c, validateNewApiKey);
     const created = await createApiKey(deps, c.get('origin'), {
       name: body.name.trim(),
       scopes: body.scopes,
@@ -400,4 +319,19 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
     if (info === undefined) throw new ProblemException('not_found', `No API key ${id}.`);
     return c.json({ apiKey: apiKeyView(info) });
   });
+
+  // Other methods on these paths: 405 with the methods they have.
+  const allowed: ReadonlyArray<readonly [string, string]> = [
+    ['/v1/staff/sessions', 'POST'],
+    ['/v1/staff-users', 'GET, HEAD, POST'],
+    ['/v1/staff-users/:id/disable', 'POST'],
+    ['/v1/auth/sign-in-links', 'POST'],
+    ['/v1/auth/sign-in-links/redeem', 'POST'],
+    ['/v1/auth/host-token', 'POST'],
+    ['/v1/me', 'GET, HEAD'],
+    ['/v1/sessions/current', 'DELETE'],
+    ['/v1/api-keys', 'GET, HEAD, POST'],
+    ['/v1/api-keys/:id/revoke', 'POST'],
+  ];
+  for (const [path, allow] of allowed) app.all(path, methodNotAllowed(allow));
 }

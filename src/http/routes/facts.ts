@@ -16,15 +16,15 @@
  * is not stored), 422 `inconsistent_facts` (it contradicts stored facts), 404 for the path's
  * own order or customer.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import type { Context, Hono } from 'hono';
 import type { DeskDeps } from '../../app/context.js';
 import { getCustomer, getOrderFacts } from '../../app/facts/read.js';
 import { ID_PATTERN, type FactKind } from '../../app/facts/schemas.js';
 import { writeFact, type FactError } from '../../app/facts/write.js';
 import type { AuthEnv } from '../auth.js';
 import { ProblemException, requireActor, requireScope } from '../guards.js';
-import { problem, problemResponse } from '../problems.js';
+import { limitBody as limitBodyTo, readJsonBody } from '../media.js';
+import { invalidFieldsDetail, methodNotAllowed } from '../problems.js';
 
 /** A fact is well under a kilobyte; a report's description is at most 4,000 characters. */
 export const MAX_FACT_BODY_BYTES = 64 * 1024;
@@ -33,44 +33,7 @@ type Ctx = Context<AuthEnv>;
 
 const idPattern = new RegExp(ID_PATTERN);
 
-/** `application/json` or `application/*+json`, UTF-8 (as app.ts; imported from there would cycle). */
-function isJsonMediaType(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const [essence = '', ...params] = header.split(';').map((part) => part.trim().toLowerCase());
-  if (essence !== 'application/json' && !/^application\/[a-z0-9!#$&^_.+-]+\+json$/.test(essence)) {
-    return false;
-  }
-  return params.every((param) => {
-    const [name, value = ''] = param.split('=', 2).map((part) => part.trim());
-    return name !== 'charset' || ['utf-8', '"utf-8"', 'utf8'].includes(value);
-  });
-}
-
-const limitBody: MiddlewareHandler<AuthEnv> = bodyLimit({
-  maxSize: MAX_FACT_BODY_BYTES,
-  onError: () =>
-    problemResponse(
-      problem(
-        'payload_too_large',
-        `The request body must be at most ${MAX_FACT_BODY_BYTES} bytes.`,
-      ),
-    ),
-});
-
-async function readJson(c: Ctx): Promise<unknown> {
-  if (!isJsonMediaType(c.req.header('content-type'))) {
-    throw new ProblemException(
-      'unsupported_media_type',
-      `The request body must be application/json; got ${c.req.header('content-type') ?? 'no content type'}.`,
-    );
-  }
-  try {
-    return JSON.parse(await c.req.text()) as unknown;
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? ` (${error.message})` : '';
-    throw new ProblemException('invalid_json', `The request body is not valid JSON${reason}.`);
-  }
-}
+const limitBody = limitBodyTo(MAX_FACT_BODY_BYTES);
 
 const LABEL: { readonly [K in FactKind]: string } = {
   customer: 'customer',
@@ -84,17 +47,13 @@ const LABEL: { readonly [K in FactKind]: string } = {
   flags: 'account flags',
 };
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
-}
-
 function factProblem(kind: FactKind, error: FactError): ProblemException {
   const count = error.errors.length;
   switch (error.code) {
     case 'invalid':
       return new ProblemException(
         'invalid_request',
-        `The ${LABEL[kind]} has ${plural(count, 'invalid field')}; see errors.`,
+        invalidFieldsDetail(LABEL[kind], count),
         error.errors,
       );
     case 'unknown_reference':
@@ -146,14 +105,6 @@ function customerAnswer(
   throw notFound(what, id);
 }
 
-function methodNotAllowed(allowed: string) {
-  return (c: Ctx): Response =>
-    problemResponse(
-      problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}.`),
-      { allow: allowed },
-    );
-}
-
 export function registerFactRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   /**
    * Reads the body, puts the path's id in `key` (refusing a different one in the body), writes.
@@ -162,7 +113,7 @@ export function registerFactRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   async function write(c: Ctx, kind: FactKind, key: string, pathIsParent: boolean) {
     requireScope(c, 'facts:write');
     const id = c.req.param('id') ?? '';
-    const body = await readJson(c);
+    const body = await readJsonBody(c);
     let input = body;
     if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
       const given = (body as Record<string, unknown>)[key];

@@ -17,7 +17,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Actor, DeskDeps } from '../../app/context.js';
 import { EVIDENCE_LIMITS, type EvidenceUpload } from '../../app/evidence.js';
 import { readerFor, type Reader } from '../../app/requests/access.js';
@@ -36,7 +35,22 @@ import type { FieldError } from '../../engine/index.js';
 import type { AuthEnv } from '../auth.js';
 import { ProblemException, requireActor, requireCustomer } from '../guards.js';
 import { idempotency } from '../idempotency.js';
-import { problem, problemResponse, type Problem } from '../problems.js';
+import {
+  isJsonMediaType,
+  isMultipartMediaType,
+  JSON_MEDIA_TYPE,
+  limitBody as limitBodyTo,
+  MULTIPART_MEDIA_TYPE,
+  parseJson,
+  unsupportedMediaType,
+} from '../media.js';
+import {
+  invalidFieldsDetail,
+  methodNotAllowed,
+  problem,
+  problemResponse,
+  type Problem,
+} from '../problems.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -47,25 +61,6 @@ export const MAX_UPLOAD_BODY_BYTES = EVIDENCE_LIMITS.maxUploadBytes + MIB;
 
 type Ctx = Context<AuthEnv>;
 
-const JSON_TYPE = 'application/json';
-
-function essence(contentType: string | undefined): string {
-  return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-}
-
-function isJson(contentType: string | undefined): boolean {
-  const type = essence(contentType);
-  return type === JSON_TYPE || /^application\/[a-z0-9!#$&^_.+-]+\+json$/.test(type);
-}
-
-function isMultipart(contentType: string | undefined): boolean {
-  return essence(contentType) === 'multipart/form-data';
-}
-
-function fail(code: Problem['code'], detail: string, errors?: readonly FieldError[]): Response {
-  return problemResponse(problem(code, detail, errors));
-}
-
 function requestFailure(error: RequestError): Response {
   const body = problem(error.code, error.detail, error.errors);
   if (error.state === undefined) return problemResponse(body);
@@ -74,28 +69,16 @@ function requestFailure(error: RequestError): Response {
   return problemResponse(withState);
 }
 
-function invalid(errors: readonly FieldError[], what = 'request'): Response {
-  const count = errors.length;
-  return fail(
-    'invalid_request',
-    `The ${what} has ${count} invalid field${count === 1 ? '' : 's'}; see errors.`,
-    errors,
-  );
+function invalid(errors: readonly FieldError[], what = 'request'): ProblemException {
+  return new ProblemException('invalid_request', invalidFieldsDetail(what, errors.length), errors);
 }
 
 /** The body limit for JSON or for multipart, chosen by content type, before anything parses. */
 const limitBody: MiddlewareHandler<AuthEnv> = (() => {
-  const tooLarge = (maxBytes: number) => () =>
-    fail('payload_too_large', `The request body must be at most ${maxBytes} bytes.`);
-  const json = bodyLimit({
-    maxSize: MAX_REQUEST_JSON_BYTES,
-    onError: tooLarge(MAX_REQUEST_JSON_BYTES),
-  });
-  const upload = bodyLimit({
-    maxSize: MAX_UPLOAD_BODY_BYTES,
-    onError: tooLarge(MAX_UPLOAD_BODY_BYTES),
-  });
-  return (c, next) => (isMultipart(c.req.header('content-type')) ? upload(c, next) : json(c, next));
+  const json = limitBodyTo(MAX_REQUEST_JSON_BYTES);
+  const upload = limitBodyTo(MAX_UPLOAD_BODY_BYTES);
+  return (c, next) =>
+    isMultipartMediaType(c.req.header('content-type')) ? upload(c, next) : json(c, next);
 })();
 
 /**
@@ -108,35 +91,22 @@ function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
-      return fail('forbidden', `Cross-site request from ${origin} refused.`);
+      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
     }
     await next();
   };
 }
 
-function parseJsonText(
-  text: string,
-): { ok: true; value: unknown } | { ok: false; response: Response } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    const reason = error instanceof SyntaxError ? ` (${error.message})` : '';
-    return { ok: false, response: fail('invalid_json', `The request is not valid JSON${reason}.`) };
-  }
-}
-
-type Multipart =
-  { ok: true; parts: Record<string, (string | File)[]> } | { ok: false; response: Response };
-
-async function readMultipart(c: Ctx, known: readonly string[]): Promise<Multipart> {
+/** The parts of a multipart/form-data body by name; an unknown part is an invalid request. */
+async function readMultipart(
+  c: Ctx,
+  known: readonly string[],
+): Promise<Record<string, (string | File)[]>> {
   let body: Record<string, string | File | (string | File)[]>;
   try {
     body = await c.req.parseBody({ all: true });
   } catch {
-    return {
-      ok: false,
-      response: fail('invalid_request', 'The multipart/form-data body is malformed.'),
-    };
+    throw new ProblemException('invalid_request', 'The multipart/form-data body is malformed.');
   }
   const parts: Record<string, (string | File)[]> = {};
   const unknown: FieldError[] = [];
@@ -149,14 +119,11 @@ async function readMultipart(c: Ctx, known: readonly string[]): Promise<Multipar
     }
     parts[name] = Array.isArray(value) ? value : [value];
   }
-  return unknown.length > 0
-    ? { ok: false, response: invalid(unknown, 'upload') }
-    : { ok: true, parts };
+  if (unknown.length > 0) throw invalid(unknown, 'upload');
+  return parts;
 }
 
-function evidenceParts(
-  values: readonly (string | File)[],
-): { ok: true; uploads: EvidenceUpload[] } | { ok: false; response: Response } {
+function evidenceParts(values: readonly (string | File)[]): EvidenceUpload[] {
   const uploads: EvidenceUpload[] = [];
   const errors: FieldError[] = [];
   values.forEach((value, index) => {
@@ -164,55 +131,35 @@ function evidenceParts(
     if (typeof value === 'string') errors.push({ pointer, message: 'must be a file part' });
     else uploads.push({ pointer, file: value });
   });
-  return errors.length > 0
-    ? { ok: false, response: invalid(errors, 'upload') }
-    : { ok: true, uploads };
+  if (errors.length > 0) throw invalid(errors, 'upload');
+  return uploads;
 }
 
-type IntakeBody =
-  { ok: true; json: unknown; uploads: EvidenceUpload[] } | { ok: false; response: Response };
-
-async function readIntakeBody(c: Ctx): Promise<IntakeBody> {
+async function readIntakeBody(c: Ctx): Promise<{ json: unknown; uploads: EvidenceUpload[] }> {
   const contentType = c.req.header('content-type');
-  if (isJson(contentType)) {
-    const json = parseJsonText(await c.req.text());
-    return json.ok ? { ok: true, json: json.value, uploads: [] } : json;
+  if (isJsonMediaType(contentType)) {
+    return { json: parseJson(await c.req.text(), 'request'), uploads: [] };
   }
-  if (!isMultipart(contentType)) {
-    return {
-      ok: false,
-      response: fail(
-        'unsupported_media_type',
-        `The request body must be ${JSON_TYPE} or multipart/form-data; got ${contentType ?? 'no content type'}.`,
-      ),
-    };
+  if (!isMultipartMediaType(contentType)) {
+    unsupportedMediaType(`${JSON_MEDIA_TYPE} or ${MULTIPART_MEDIA_TYPE}`, contentType);
   }
-  const multipart = await readMultipart(c, ['request', 'evidence']);
-  if (!multipart.ok) return multipart;
-  const requestParts = multipart.parts['request'] ?? [];
+  const parts = await readMultipart(c, ['request', 'evidence']);
+  const requestParts = parts['request'] ?? [];
   const [part] = requestParts;
   if (part === undefined || requestParts.length > 1) {
-    return {
-      ok: false,
-      response: invalid(
-        [{ pointer: '/request', message: 'must be exactly one part holding the request as JSON' }],
-        'upload',
-      ),
-    };
+    throw invalid(
+      [{ pointer: '/request', message: 'must be exactly one part holding the request as JSON' }],
+      'upload',
+    );
   }
   if (typeof part !== 'string' && part.size > MAX_REQUEST_JSON_BYTES) {
-    return {
-      ok: false,
-      response: fail(
-        'payload_too_large',
-        `The request part must be at most ${MAX_REQUEST_JSON_BYTES} bytes.`,
-      ),
-    };
+    throw new ProblemException(
+      'payload_too_large',
+      `The request part must be at most ${MAX_REQUEST_JSON_BYTES} bytes.`,
+    );
   }
-  const json = parseJsonText(typeof part === 'string' ? part : await part.text());
-  if (!json.ok) return json;
-  const files = evidenceParts(multipart.parts['evidence'] ?? []);
-  return files.ok ? { ok: true, json: json.value, uploads: files.uploads } : files;
+  const json = parseJson(typeof part === 'string' ? part : await part.text(), 'request');
+  return { json, uploads: evidenceParts(parts['evidence'] ?? []) };
 }
 
 /** Who may read requests: anonymous → 401, an actor with no read right → 403. */
@@ -237,16 +184,6 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-function methodNotAllowed(allowed: string) {
-  return (c: Ctx): Response =>
-    problemResponse(
-      problem('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}.`),
-      {
-        allow: allowed,
-      },
-    );
-}
-
 export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   const base = '/v1/refund-requests';
   const idempotent = idempotency(deps);
@@ -259,9 +196,8 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
   app.post(base, limitBody, async (c) => {
     const customer = requireCustomer(c);
     const body = await readIntakeBody(c);
-    if (!body.ok) return body.response;
     const input = parseRefundRequest(body.json);
-    if (!input.ok) return invalid(input.error);
+    if (!input.ok) throw invalid(input.error);
     const result = await submitRefundRequest(
       deps,
       c.get('origin'),
@@ -271,7 +207,7 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
     );
     if (!result.ok) return requestFailure(result.error);
     return c.body(JSON.stringify(result.value), 201, {
-      'content-type': JSON_TYPE,
+      'content-type': JSON_MEDIA_TYPE,
       location: `${base}/${result.value.request.id}`,
     });
   });
@@ -283,7 +219,7 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
       cursor: c.req.query('cursor'),
       state: c.req.query('state'),
     });
-    if (!query.ok) return invalid(query.error, 'query');
+    if (!query.ok) throw invalid(query.error, 'query');
     return c.json(await listRequests(deps.store.db, reader, query.value));
   });
   app.all(base, methodNotAllowed('GET, HEAD, POST'));
@@ -302,25 +238,23 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
 
   app.post(`${base}/:id/evidence`, limitBody, async (c) => {
     const customer = requireCustomer(c);
-    if (!isMultipart(c.req.header('content-type'))) {
-      return fail(
+    if (!isMultipartMediaType(c.req.header('content-type'))) {
+      throw new ProblemException(
         'unsupported_media_type',
         'Evidence is uploaded as multipart/form-data with file parts named evidence.',
       );
     }
-    const multipart = await readMultipart(c, ['evidence']);
-    if (!multipart.ok) return multipart.response;
-    const files = evidenceParts(multipart.parts['evidence'] ?? []);
-    if (!files.ok) return files.response;
+    const parts = await readMultipart(c, ['evidence']);
+    const uploads = evidenceParts(parts['evidence'] ?? []);
     const result = await addEvidence(
       deps,
       c.get('origin'),
       customer.id,
       c.req.param('id'),
-      files.uploads,
+      uploads,
     );
     return result.ok
-      ? c.body(JSON.stringify({ evidence: result.value }), 201, { 'content-type': JSON_TYPE })
+      ? c.body(JSON.stringify({ evidence: result.value }), 201, { 'content-type': JSON_MEDIA_TYPE })
       : requestFailure(result.error);
   });
   app.get(`${base}/:id/evidence`, async (c) => {
@@ -362,18 +296,16 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
     const text = await c.req.text();
     let json: unknown = {};
     if (text.trim() !== '') {
-      if (!isJson(c.req.header('content-type'))) {
-        return fail(
+      if (!isJsonMediaType(c.req.header('content-type'))) {
+        throw new ProblemException(
           'unsupported_media_type',
-          `A withdrawal body, when given, must be ${JSON_TYPE}.`,
+          `A withdrawal body, when given, must be ${JSON_MEDIA_TYPE}.`,
         );
       }
-      const parsed = parseJsonText(text);
-      if (!parsed.ok) return parsed.response;
-      json = parsed.value;
+      json = parseJson(text, 'request');
     }
     const input = parseWithdraw(json);
-    if (!input.ok) return invalid(input.error);
+    if (!input.ok) throw invalid(input.error);
     const result = await withdrawRequest(
       deps,
       c.get('origin'),
