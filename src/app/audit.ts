@@ -46,6 +46,9 @@ function toJson(value: unknown): string | null {
   return value === undefined ? null : canonicalJson(value);
 }
 
+/** Rows per INSERT: 12 columns each, well under both engines' bound-parameter limits. */
+const ROWS_PER_INSERT = 250;
+
 /** Appends one entry. Call inside the transaction that makes the change. */
 export async function appendAudit(
   trx: Transaction<Database> | Kysely<Database>,
@@ -54,6 +57,23 @@ export async function appendAudit(
   atMs: number,
   change: AuditChange,
 ): Promise<void> {
+  await appendAuditMany(trx, engine, origin, atMs, [change]);
+}
+
+/**
+ * Appends entries in order, all by `origin` at `atMs`, in the caller's transaction: the chain's
+ * tail is read once (under the chain's lock on PostgreSQL, held until the transaction ends), the
+ * entries are chained in memory and inserted in as few statements as the parameter limits allow.
+ * The chain is the same as appending them one at a time.
+ */
+export async function appendAuditMany(
+  trx: Transaction<Database> | Kysely<Database>,
+  engine: Engine,
+  origin: Origin,
+  atMs: number,
+  changes: readonly AuditChange[],
+): Promise<void> {
+  if (changes.length === 0) return;
   if (engine === 'postgres') {
     await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
   }
@@ -63,23 +83,32 @@ export async function appendAudit(
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const entry: Entry = {
-    seq: (last?.seq ?? 0) + 1,
-    atMs,
-    actorKind: origin.actor.kind,
-    actorId: origin.actor.id,
-    ip: origin.ip,
-    action: change.action,
-    entityKind: change.entityKind,
-    entityId: change.entityId,
-    beforeJson: toJson(change.before),
-    afterJson: toJson(change.after),
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  await trx
-    .insertInto('auditLog')
-    .values({ ...entry, hash: entryHash(entry) })
-    .execute();
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows: AuditLogTable[] = changes.map((change) => {
+    seq += 1;
+    const entry: Entry = {
+      seq,
+      atMs,
+      actorKind: origin.actor.kind,
+      actorId: origin.actor.id,
+      ip: origin.ip,
+      action: change.action,
+      entityKind: change.entityKind,
+      entityId: change.entityId,
+      beforeJson: toJson(change.before),
+      afterJson: toJson(change.after),
+      prevHash,
+    };
+    prevHash = entryHash(entry);
+    return { ...entry, hash: prevHash };
+  });
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx
+      .insertInto('auditLog')
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .execute();
+  }
 }
 
 export type AuditVerification =

@@ -4,7 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { formatInstant, type CaseInput, type Product, type ReportCause } from '../engine/index.js';
-import type { Database } from '../store/schema.js';
+import type { Database, OrderTable } from '../store/schema.js';
 
 /** Bound on the customer's other orders carried into one case. */
 export const MAX_PRIOR_ORDERS = 500;
@@ -17,6 +17,20 @@ export interface CaseRequestFacts {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+interface PriorOrder {
+  readonly id: string;
+  readonly planId: string;
+  readonly purchasedAtMs: number;
+}
+
+function earliestOf(orders: readonly PriorOrder[]): PriorOrder | undefined {
+  let earliest: PriorOrder | undefined;
+  for (const order of orders) {
+    if (earliest === undefined || order.purchasedAtMs < earliest.purchasedAtMs) earliest = order;
+  }
+  return earliest;
+}
 
 function instantOrNull(ms: number | null): string | null {
   return ms === null ? null : formatInstant(ms);
@@ -33,90 +47,96 @@ export async function assembleCase(
     .where('id', '=', request.orderId)
     .executeTakeFirst();
   if (order === undefined) return undefined;
-  // The earliest order of the same plan decides the window even when it is older than the
-  // newest MAX_PRIOR_ORDERS.
-  const earliestSamePlan = await db
+  return assembleCaseOfOrder(db, order, request);
+}
+
+/** The case of an order the caller has already read (for instance, locked in its transaction). */
+export async function assembleCaseOfOrder(
+  db: Db,
+  order: OrderTable,
+  request: Omit<CaseRequestFacts, 'orderId'>,
+): Promise<CaseInput> {
+  // The customer's other orders, newest first. When there are fewer than the bound, they are
+  // all here, the earliest order of the same plan among them.
+  const priorOrders = await db
     .selectFrom('orders')
     .select(['id', 'planId', 'purchasedAtMs'])
     .where('customerId', '=', order.customerId)
-    .where('planId', '=', order.planId)
     .where('id', '!=', order.id)
-    .orderBy('purchasedAtMs')
-    .limit(1)
-    .executeTakeFirst();
+    .orderBy('purchasedAtMs', 'desc')
+    .limit(MAX_PRIOR_ORDERS)
+    .execute();
+  // The earliest order of the same plan decides the window even when it is older than the
+  // newest MAX_PRIOR_ORDERS.
+  const earliestSamePlan =
+    priorOrders.length < MAX_PRIOR_ORDERS
+      ? earliestOf(priorOrders.filter((p) => p.planId === order.planId))
+      : await db
+          .selectFrom('orders')
+          .select(['id', 'planId', 'purchasedAtMs'])
+          .where('customerId', '=', order.customerId)
+          .where('planId', '=', order.planId)
+          .where('id', '!=', order.id)
+          .orderBy('purchasedAtMs')
+          .limit(1)
+          .executeTakeFirst();
   const firstPurchaseMs = Math.min(
     order.purchasedAtMs,
     earliestSamePlan?.purchasedAtMs ?? order.purchasedAtMs,
   );
-  const [
-    customer,
-    refunds,
-    compensations,
-    usage,
-    reports,
-    chargebacks,
-    priorOrders,
-    priorRefunds,
-    incidents,
-  ] = await Promise.all([
-    db
-      .selectFrom('customers')
-      .selectAll()
-      .where('id', '=', order.customerId)
-      .executeTakeFirstOrThrow(),
-    db.selectFrom('refunds').select(['amountMinor']).where('orderId', '=', order.id).execute(),
-    db
-      .selectFrom('compensations')
-      .select(['incidentId'])
-      .where('orderId', '=', order.id)
-      .orderBy('incidentId')
-      .execute(),
-    db
-      .selectFrom('usageReadings')
-      .selectAll()
-      .where('orderId', '=', order.id)
-      .where('asOfMs', '<=', request.submittedAtMs)
-      .orderBy('asOfMs', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-    db
-      .selectFrom('reports')
-      .selectAll()
-      .where('orderId', '=', order.id)
-      .orderBy('reportedAtMs')
-      .orderBy('id')
-      .execute(),
-    db
-      .selectFrom('chargebacks')
-      .select(['status'])
-      .where('orderId', '=', order.id)
-      .orderBy('id')
-      .execute(),
-    db
-      .selectFrom('orders')
-      .select(['id', 'planId', 'purchasedAtMs'])
-      .where('customerId', '=', order.customerId)
-      .where('id', '!=', order.id)
-      .orderBy('purchasedAtMs', 'desc')
-      .limit(MAX_PRIOR_ORDERS)
-      .execute(),
-    db
-      .selectFrom('refunds')
-      .innerJoin('orders', 'orders.id', 'refunds.orderId')
-      .select(['refunds.orderId', 'refunds.kind', 'refunds.refundedAtMs'])
-      .where('orders.customerId', '=', order.customerId)
-      .where('refunds.orderId', '!=', order.id)
-      .execute(),
-    db
-      .selectFrom('incidents')
-      .selectAll()
-      .where('startsAtMs', '<=', request.evaluatedAtMs)
-      // Older incidents can neither found a basis nor touch the service period.
-      .where((eb) => eb.or([eb('endsAtMs', 'is', null), eb('endsAtMs', '>', firstPurchaseMs)]))
-      .orderBy('startsAtMs')
-      .orderBy('id')
-      .execute(),
-  ]);
+  const [customer, customerRefunds, compensations, usage, reports, chargebacks, incidents] =
+    await Promise.all([
+      db
+        .selectFrom('customers')
+        .select(['tosBreach', 'stressTesting'])
+        .where('id', '=', order.customerId)
+        .executeTakeFirstOrThrow(),
+      // Every refund of the customer's orders, this one's included.
+      db
+        .selectFrom('refunds')
+        .innerJoin('orders', 'orders.id', 'refunds.orderId')
+        .select(['refunds.orderId', 'refunds.amountMinor', 'refunds.kind', 'refunds.refundedAtMs'])
+        .where('orders.customerId', '=', order.customerId)
+        .execute(),
+      db
+        .selectFrom('compensations')
+        .select(['incidentId'])
+        .where('orderId', '=', order.id)
+        .orderBy('incidentId')
+        .execute(),
+      db
+        .selectFrom('usageReadings')
+        .select(['trafficBytes', 'requests'])
+        .where('orderId', '=', order.id)
+        .where('asOfMs', '<=', request.submittedAtMs)
+        .orderBy('asOfMs', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+      db
+        .selectFrom('reports')
+        .select(['reportedAtMs', 'cause', 'remediatedAtMs'])
+        .where('orderId', '=', order.id)
+        .orderBy('reportedAtMs')
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('chargebacks')
+        .select(['status'])
+        .where('orderId', '=', order.id)
+        .orderBy('id')
+        .execute(),
+      db
+        .selectFrom('incidents')
+        .selectAll()
+        .where('startsAtMs', '<=', request.evaluatedAtMs)
+        // Older incidents can neither found a basis nor touch the service period.
+        .where((eb) => eb.or([eb('endsAtMs', 'is', null), eb('endsAtMs', '>', firstPurchaseMs)]))
+        .orderBy('startsAtMs')
+        .orderBy('id')
+        .execute(),
+    ]);
+  const refunds = customerRefunds.filter((r) => r.orderId === order.id);
+  const priorRefunds = customerRefunds.filter((r) => r.orderId !== order.id);
 
   const priors = new Map(priorOrders.map((p) => [p.id, p]));
   if (earliestSamePlan !== undefined) priors.set(earliestSamePlan.id, earliestSamePlan);

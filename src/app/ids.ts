@@ -1,9 +1,25 @@
 /** Identifiers: a prefix naming the kind, then a time-ordered, unguessable body. */
 import { randomBytes } from 'node:crypto';
 
+/** Random bytes for ids, drawn a few kilobytes at a time: one call to the CSPRNG per 512 ids. */
+const ID_POOL_BYTES = 4096;
+const ID_RANDOM_BYTES = 8;
+let idPool = randomBytes(ID_POOL_BYTES);
+let idPoolOffset = 0;
+
+function idRandomHex(): string {
+  if (idPoolOffset + ID_RANDOM_BYTES > idPool.length) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idPoolOffset = 0;
+  }
+  const hex = idPool.toString('hex', idPoolOffset, idPoolOffset + ID_RANDOM_BYTES);
+  idPoolOffset += ID_RANDOM_BYTES;
+  return hex;
+}
+
 /** `rr_0mh3k2x8a1b2c3d4e5f6a7b8c9` style: 10 base-36 chars of time, 16 hex chars of randomness. */
 export function newId(prefix: string, nowMs: number): string {
-  return `${prefix}_${nowMs.toString(36).padStart(10, '0')}${randomBytes(8).toString('hex')}`;
+  return `${prefix}_${nowMs.toString(36).padStart(10, '0')}${idRandomHex()}`;
 }
 
 /** A secret token for links and sessions: 32 random bytes, base64url. */

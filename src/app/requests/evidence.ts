@@ -6,11 +6,11 @@ import type { Kysely, Transaction } from 'kysely';
 import { isOpen, type RequestState } from '../../domain/request-state.js';
 import type { FieldError, Result } from '../../engine/index.js';
 import type { Database, EvidenceTable } from '../../store/schema.js';
-import { appendAudit } from '../audit.js';
+import { appendAuditMany, type AuditChange } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import {
-  EVIDENCE_LIMITS,
   evidencePath,
+  requestFull,
   vetEvidence,
   writeEvidence,
   type EvidenceUpload,
@@ -24,39 +24,43 @@ import { evidenceView, type EvidenceView } from './views.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Inserts the evidence rows of stored files and audits each, inside the caller's transaction. */
+export interface RecordedEvidence {
+  readonly views: EvidenceView[];
+  /** One `evidence.added` entry per file, for the caller to append with its other entries. */
+  readonly audit: AuditChange[];
+}
+
+/**
+ * Inserts the evidence rows of stored files (one statement), inside the caller's transaction,
+ * and returns the audit entries the caller must append in that same transaction.
+ */
 export async function recordEvidence(
   trx: Transaction<Database>,
-  deps: DeskDeps,
   origin: Origin,
   nowMs: number,
   requestId: string,
   files: readonly StoredEvidence[],
-): Promise<EvidenceView[]> {
-  const views: EvidenceView[] = [];
-  for (const file of files) {
-    const row: EvidenceTable = {
-      id: newId('ev', nowMs),
-      requestId,
-      storedName: file.storedName,
-      originalName: file.originalName,
-      mediaType: file.mediaType,
-      sizeBytes: file.sizeBytes,
-      sha256: file.sha256,
-      uploadedBy: `${origin.actor.kind}:${origin.actor.id}`,
-      createdAtMs: nowMs,
-    };
-    await trx.insertInto('evidence').values(row).execute();
-    const view = evidenceView(row);
-    await appendAudit(trx, deps.store.engine, origin, nowMs, {
-      action: 'evidence.added',
-      entityKind: 'evidence',
-      entityId: row.id,
-      after: view,
-    });
-    views.push(view);
-  }
-  return views;
+): Promise<RecordedEvidence> {
+  const rows = files.map((file): EvidenceTable => ({
+    id: newId('ev', nowMs),
+    requestId,
+    storedName: file.storedName,
+    originalName: file.originalName,
+    mediaType: file.mediaType,
+    sizeBytes: file.sizeBytes,
+    sha256: file.sha256,
+    uploadedBy: `${origin.actor.kind}:${origin.actor.id}`,
+    createdAtMs: nowMs,
+  }));
+  if (rows.length > 0) await trx.insertInto('evidence').values(rows).execute();
+  const views = rows.map(evidenceView);
+  const audit = views.map((view): AuditChange => ({
+    action: 'evidence.added',
+    entityKind: 'evidence',
+    entityId: view.id,
+    after: view,
+  }));
+  return { views, audit };
 }
 
 /**
@@ -120,19 +124,11 @@ export async function addEvidence(
         const state = request.state as RequestState;
         if (!isOpen(state)) return { ok: false, error: notOpen(state, 'evidence can be added') };
         const count = await countEvidence(trx, requestId);
-        if (count + files.length > EVIDENCE_LIMITS.maxFilesPerRequest) {
-          const room = Math.max(0, EVIDENCE_LIMITS.maxFilesPerRequest - count);
-          return {
-            ok: false,
-            error: {
-              code: 'too_many_evidence_files',
-              detail: `A request may hold at most ${EVIDENCE_LIMITS.maxFilesPerRequest} evidence files; it has ${count} and this upload adds ${files.length}.`,
-              errors: [{ pointer: '/evidence', message: `must have at most ${room} files` }],
-            },
-          };
-        }
+        const full = requestFull(count, files.length);
+        if (full !== undefined) return { ok: false, error: full };
         const nowMs = deps.clock.nowMs();
-        const views = await recordEvidence(trx, deps, origin, nowMs, requestId, files);
+        const { views, audit } = await recordEvidence(trx, origin, nowMs, requestId, files);
+        await appendAuditMany(trx, deps.store.engine, origin, nowMs, audit);
         const changed = await trx
           .updateTable('refundRequests')
           .set({ updatedAtMs: nowMs, rowVersion: request.rowVersion + 1 })

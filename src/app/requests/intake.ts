@@ -17,11 +17,11 @@ import {
   type Result,
 } from '../../engine/index.js';
 import type { DecisionTable, RefundRequestTable } from '../../store/schema.js';
-import { appendAudit } from '../audit.js';
+import { appendAuditMany } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import { decideCase } from '../decide.js';
 import { vetEvidence, type EvidenceUpload } from '../evidence.js';
-import { assembleCase } from '../facts.js';
+import { assembleCaseOfOrder } from '../facts.js';
 import { newId } from '../ids.js';
 import { notFound, type RequestError } from './errors.js';
 import { recordEvidence, withStoredEvidence } from './evidence.js';
@@ -47,10 +47,7 @@ export async function submitRefundRequest(
   const { store } = deps;
   return withStoredEvidence(deps, vetted.value, (stored) =>
     store.db.transaction().execute(async (trx): Promise<Result<SubmittedRequest, RequestError>> => {
-      let orderQuery = trx
-        .selectFrom('orders')
-        .select(['id', 'customerId', 'paymentMethod'])
-        .where('id', '=', input.orderId);
+      let orderQuery = trx.selectFrom('orders').selectAll().where('id', '=', input.orderId);
       // Serialises intake per order on PostgreSQL (SQLite runs one writer at a time anyway).
       if (store.engine === 'postgres') orderQuery = orderQuery.forUpdate();
       const order = await orderQuery.executeTakeFirst();
@@ -89,13 +86,11 @@ export async function submitRefundRequest(
       }
 
       const nowMs = deps.clock.nowMs();
-      const facts = await assembleCase(trx, {
-        orderId: order.id,
+      const facts = await assembleCaseOfOrder(trx, order, {
         submittedAtMs: nowMs,
         evaluatedAtMs: nowMs,
         legallyRequired: false,
       });
-      if (facts === undefined) return { ok: false, error: notFound('order') };
       const decided = decideCase(facts, { errors: 'all' });
       if (!decided.ok) {
         return {
@@ -149,30 +144,33 @@ export async function submitRefundRequest(
       await trx.insertInto('decisions').values(decisionRow).execute();
 
       const request = requestView(requestRow);
-      await appendAudit(trx, store.engine, origin, nowMs, {
-        action: 'refund_request.submitted',
-        entityKind: 'refund_request',
-        entityId: request.id,
-        after: request,
-      });
-      await appendAudit(trx, store.engine, origin, nowMs, {
-        action: 'decision.recorded',
-        entityKind: 'decision',
-        entityId: decisionRow.id,
-        after: {
-          requestId: request.id,
-          seq: decisionRow.seq,
-          source: decisionRow.source,
-          outcome: decision.outcome,
-          refundCents: decision.refundCents,
-          extensionDays: decision.extensionDays,
-          currency: decision.currency,
-          policyVersion: decision.policyVersion,
-          reasonCodes: decision.reasons.map((r) => r.code),
+      const evidence = await recordEvidence(trx, origin, nowMs, request.id, stored);
+      await appendAuditMany(trx, store.engine, origin, nowMs, [
+        {
+          action: 'refund_request.submitted',
+          entityKind: 'refund_request',
+          entityId: request.id,
+          after: request,
         },
-      });
-      const evidence = await recordEvidence(trx, deps, origin, nowMs, request.id, stored);
-      return { ok: true, value: { request, decision, evidence } };
+        {
+          action: 'decision.recorded',
+          entityKind: 'decision',
+          entityId: decisionRow.id,
+          after: {
+            requestId: request.id,
+            seq: decisionRow.seq,
+            source: decisionRow.source,
+            outcome: decision.outcome,
+            refundCents: decision.refundCents,
+            extensionDays: decision.extensionDays,
+            currency: decision.currency,
+            policyVersion: decision.policyVersion,
+            reasonCodes: decision.reasons.map((r) => r.code),
+          },
+        },
+        ...evidence.audit,
+      ]);
+      return { ok: true, value: { request, decision, evidence: evidence.views } };
     }),
   );
 }
