@@ -825,3 +825,36 @@ describe('refund-desk policy show', () => {
     expectOneLineFailure(cli(['policy', 'show', join(tmp, 'gone.json')]));
   });
 });
+
+describe('refund-desk serve', () => {
+  it('a port already in use is one line on stderr and exit 2, with the database closed', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const dataDir = mkdtempSync(join(tmpdir(), 'refund-desk-serve-'));
+    try {
+      const result = spawnSync(
+        process.execPath,
+        [BIN, 'serve', '--no-demo', '--port', String(port)],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 20_000,
+          env: {
+            ...process.env,
+            DATA_DIR: dataDir,
+            DATABASE_URL: `sqlite:${join(dataDir, 'desk.sqlite')}`,
+          },
+        },
+      );
+      expect(result.status).toBe(2);
+      expect(result.stderr).toBe(`refund-desk: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`);
+      expect(result.stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

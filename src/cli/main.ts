@@ -177,9 +177,19 @@ export function buildProgram(): Command {
         ...(options.demo === undefined ? {} : { demo: options.demo }),
       });
       const { serveDesk } = await import('../runtime/desk.js');
-      const server = await serveDesk(config, process.env, {
-        write: (line) => process.stdout.write(`${line}\n`),
-      });
+      let server: Awaited<ReturnType<typeof serveDesk>>;
+      try {
+        server = await serveDesk(config, process.env, {
+          write: (line) => process.stdout.write(`${line}\n`),
+        });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // A port that cannot be bound is expected input trouble: one line, exit 2.
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          return fail(`cannot listen on ${config.hostname}:${config.port} (${code})`);
+        }
+        throw error;
+      }
       const stop = (): void => {
         void server.close().then(() => process.exit(0));
       };

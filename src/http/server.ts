@@ -62,34 +62,3 @@ export async function listen(options: ListenOptions = {}): Promise<RunningServer
     close: () => (closing ??= closeGracefully(server, options.graceMs ?? DEFAULT_GRACE_MS)),
   };
 }
-
-/**
- * `refund-desk serve`: listens, prints `Refund Desk listening on URL`, and resolves once the
- * server has closed after SIGINT or SIGTERM. A port it cannot bind is one line on stderr and
- * exit code 2, not a stack trace.
- */
-export async function startServer(options: { hostname: string; port: number }): Promise<void> {
-  let running: RunningServer;
-  try {
-    running = await listen({ hostname: options.hostname, port: options.port });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    process.stderr.write(
-      `refund-desk: cannot listen on ${options.hostname}:${options.port} (${code})\n`,
-    );
-    process.exitCode = 2;
-    return;
-  }
-  process.stdout.write(`Refund Desk listening on ${running.url}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      // A second signal finds no handler and ends the process at once.
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  await running.close();
-}

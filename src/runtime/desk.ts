@@ -63,11 +63,17 @@ export async function serveDesk(
     log.write(`loaded demo data (staff sign-in: ${DEMO_STAFF.email} / ${DEMO_STAFF.password})`);
     log.write(`customer sign-in links are written to ${join(config.dataDir, 'outbox')}`);
   }
-  const server = await listen({
-    hostname: config.hostname,
-    port: config.port,
-    app: { desk: desk.deps },
-  });
+  let server: RunningServer;
+  try {
+    server = await listen({
+      hostname: config.hostname,
+      port: config.port,
+      app: { desk: desk.deps },
+    });
+  } catch (error) {
+    await desk.close();
+    throw error;
+  }
   log.write(`database: ${redactUrl(config.databaseUrl)}`);
   log.write(`Refund Desk listening on ${server.url}`);
   return {
