@@ -6,13 +6,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRefundRequest } from '../../src/app/requests/input.js';
 import { submitRefundRequest } from '../../src/app/requests/intake.js';
 import {
   asCookie,
   ELF_BYTES,
-  freshDesk,
+  useFreshDesks,
   HAR_TEXT,
   jsonPost,
   listDir,
@@ -49,24 +49,7 @@ function sha256(bytes: Uint8Array | string): string {
 }
 
 describeEachEngine('evidence', (store: () => TestStore) => {
-  const desks: TestDesk[] = [];
-  afterEach(() => {
-    for (const desk of desks.splice(0)) desk.dispose();
-  });
-  function desk(): TestDesk {
-    const d = freshDesk(store());
-    desks.push(d);
-    return d;
-  }
-
-  async function requestsOn(order: SeededOrder): Promise<number> {
-    const rows = await store()
-      .db.selectFrom('refundRequests')
-      .select('id')
-      .where('orderId', '=', order.orderId)
-      .execute();
-    return rows.length;
-  }
+  const { desk, requestsOn } = useFreshDesks(store);
 
   async function fileWith(d: TestDesk, order: SeededOrder, files: FilePart[]): Promise<Created> {
     const res = await d.app.request(BASE, multipartPost(requestBody(order), files, order.cookie));

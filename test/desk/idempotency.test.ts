@@ -5,10 +5,10 @@
  * server errors release the key; keys are scoped to the caller.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DAY_MS,
-  freshDesk,
+  useFreshDesks,
   holdKeyInFlight,
   jsonPost,
   listDir,
@@ -20,31 +20,13 @@ import {
   seedOrderWithServiceReport,
   type SeededOrder,
 } from '../support/intake.js';
-import type { TestDesk } from '../support/people.js';
 import { describeEachEngine, type TestStore } from '../support/stores.js';
 
 const BASE = '/v1/refund-requests';
 const REPLAYED = 'idempotent-replayed';
 
 describeEachEngine('idempotency keys', (store: () => TestStore) => {
-  const desks: TestDesk[] = [];
-  afterEach(() => {
-    for (const desk of desks.splice(0)) desk.dispose();
-  });
-  function desk(): TestDesk {
-    const d = freshDesk(store());
-    desks.push(d);
-    return d;
-  }
-
-  async function requestsOn(order: SeededOrder): Promise<number> {
-    const rows = await store()
-      .db.selectFrom('refundRequests')
-      .select('id')
-      .where('orderId', '=', order.orderId)
-      .execute();
-    return rows.length;
-  }
+  const { desk, requestsOn } = useFreshDesks(store);
 
   async function keyRow(order: SeededOrder, key: string) {
     return store()

@@ -4,7 +4,7 @@
  * route), validation naming fields, listing, the decision with its explanation, withdrawal and
  * the audit trail.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/app/audit.js';
 import { createApiKey } from '../../src/app/auth/api-keys.js';
 import { SYSTEM_ORIGIN } from '../../src/app/context.js';
@@ -12,7 +12,7 @@ import { decideCase } from '../../src/app/decide.js';
 import { shippedVersions } from '../../src/policies/load.js';
 import {
   asCookie,
-  freshDesk,
+  useFreshDesks,
   jsonPost,
   multipartPost,
   requestBody,
@@ -52,15 +52,7 @@ interface Created {
 const BASE = '/v1/refund-requests';
 
 describeEachEngine('refund-request intake', (store: () => TestStore) => {
-  const desks: TestDesk[] = [];
-  afterEach(() => {
-    for (const desk of desks.splice(0)) desk.dispose();
-  });
-  function desk(): TestDesk {
-    const d = freshDesk(store());
-    desks.push(d);
-    return d;
-  }
+  const { desk } = useFreshDesks(store);
 
   async function file(d: TestDesk, order: SeededOrder, overrides = {}): Promise<Created> {
     const res = await d.app.request(BASE, jsonPost(requestBody(order, overrides), order.cookie));

@@ -15,6 +15,7 @@ import { readdirSync } from 'node:fs';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { sql } from 'kysely';
+import { afterEach } from 'vitest';
 import type { DeskDeps } from '../../src/app/context.js';
 import { requestHash } from '../../src/app/idempotency.js';
 import { newId } from '../../src/app/ids.js';
@@ -45,6 +46,35 @@ export function freshDesk(store: Store): TestDesk {
  * with the given options (mounted globally, as app.ts would), for timing-sensitive tests and
  * for server errors without noise on stderr.
  */
+/**
+ * For a `describeEachEngine` block: `desk()` gives each test a fresh desk over the block's
+ * store (disposed after the test), `requestsOn(order)` counts the refund requests on an order.
+ */
+export function useFreshDesks(store: () => Store): {
+  desk(): TestDesk;
+  requestsOn(order: SeededOrder): Promise<number>;
+} {
+  const desks: TestDesk[] = [];
+  afterEach(() => {
+    for (const desk of desks.splice(0)) desk.dispose();
+  });
+  return {
+    desk() {
+      const d = freshDesk(store());
+      desks.push(d);
+      return d;
+    },
+    async requestsOn(order) {
+      const rows = await store()
+        .db.selectFrom('refundRequests')
+        .select('id')
+        .where('orderId', '=', order.orderId)
+        .execute();
+      return rows.length;
+    },
+  };
+}
+
 export function requestsAppWith(deps: DeskDeps, options: IdempotencyOptions): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use('/v1/*', authenticate(deps));
