@@ -28,6 +28,19 @@ module.exports = {
       from: { pathNot: ['^src/(cli|http|runtime|index\\.ts)'] },
       to: { path: '^src/(cli|http)/' },
     },
+    {
+      name: 'app-does-not-know-adapters',
+      comment: 'Use cases define ports; workers, adapters and the composition root implement them.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^src/(jobs|payouts|runtime)/' },
+    },
+    {
+      name: 'store-does-not-know-app',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(app|jobs|payouts|runtime|http|cli)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
