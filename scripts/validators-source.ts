@@ -19,11 +19,31 @@ const standaloneCode: StandaloneCode =
   (standalone as unknown as { default?: StandaloneCode }).default ??
   (standalone as unknown as StandaloneCode);
 
+/**
+ * A string's length in code points never exceeds its length in UTF-16 units, so `maxLength`
+ * counts code points (Ajv's ucs2length walks the string) only when the cheap bound does not
+ * settle it.
+ */
+function cheapMaxLength(code: string): string {
+  const declared = /const (func\d+) = require\("ajv\/dist\/runtime\/ucs2length"\)\.default;/.exec(
+    code,
+  );
+  if (declared === null) return code;
+  const call = new RegExp(`\\b${declared[1]}\\((\\w+)\\) > (\\d+)`, 'g');
+  return code.replace(
+    call,
+    (_match, value: string, limit: string) =>
+      `(${value}.length > ${limit} && ${declared[1]}(${value}) > ${limit})`,
+  );
+}
+
 export function generateValidatorsSource(): string {
   const base = {
     strict: true,
     validateFormats: false,
     allowUnionTypes: true,
+    // Our patterns are ASCII; without the u flag V8 runs them on its faster non-Unicode path.
+    unicodeRegExp: false,
     code: { source: true, esm: true },
   };
   const forValidation = validationSchema(caseSchema);
@@ -38,7 +58,7 @@ export function generateValidatorsSource(): string {
   ];
   const imports = new Map<string, string>();
   const bodies = parts.map((code, index) =>
-    code
+    cheapMaxLength(code)
       .replace(/^"use strict";/, '')
       .replace(/require\("([^"]+)"\)/g, (_match, specifier: string) => {
         let name = imports.get(specifier);
@@ -49,8 +69,15 @@ export function generateValidatorsSource(): string {
         return name;
       })
       // Each standalone chunk declares its own top-level names; keep them apart.
-      .replace(/\b(schema|validate|func|formats|pattern)(\d+)\b/g, `$1$2_${index}`),
+      .replace(/\b(schema|validate|func|formats|pattern)(\d+)\b/g, `$1$2_${index}`)
+      // Called without options, each call would allocate its options and dynamicAnchors
+      // objects; these schemas use no $dynamicRef, so one frozen pair serves every call.
+      .replace(
+        /dynamicAnchors\s*=\s*\{\}\s*\}\s*=\s*\{\}\)/g,
+        'dynamicAnchors = NO_ANCHORS } = NO_OPTIONS)',
+      ),
   );
+
   const header = [
     '// @ts-nocheck',
     '/* eslint-disable */',
@@ -62,5 +89,6 @@ export function generateValidatorsSource(): string {
       `const ${name} = ${name}_import.default ? ${name}_import : { default: ${name}_import };`,
     ]),
   ];
-  return `${header.join('\n')}\n${bodies.join('\n')}\n`;
+  const shared = ['const NO_ANCHORS = Object.freeze({});', 'const NO_OPTIONS = Object.freeze({});'];
+  return `${[...header, ...shared].join('\n')}\n${bodies.join('\n')}\n`;
 }

@@ -240,7 +240,9 @@ export function evaluate(facts: CaseFacts, policy: Policy): Decision {
     refundCents,
     extensionDays,
   };
-  const codes: ReasonCode[] = [...failing, ...added].sort();
+  const codes: ReasonCode[] = failing;
+  for (const code of added) codes.push(code);
+  codes.sort();
   const reasons: Reason[] = codes.map((code) => ({
     code,
     clause: CLAUSE_BY_CODE[code],

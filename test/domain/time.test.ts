@@ -68,7 +68,66 @@ describe('instants', () => {
     expect(parseInstantMs('2026-01-01T00:00:00.05Z')).toBe(Date.UTC(2026, 0, 1, 0, 0, 0, 50));
     expect(parseInstantMs('2026-01-01T08:00:00.005+08:00')).toBe(Date.UTC(2026, 0, 1, 0, 0, 0, 5));
   });
+
+  it('agrees with a reference reading (the schema pattern, then Date.UTC) on mutated texts', () => {
+    const seeds = [
+      '0000-01-01T00:00:00Z',
+      '0000-02-29T23:59:59.999-23:59',
+      '1900-02-28T12:00:00.1+01:30',
+      '1970-01-01T00:00:00.000Z',
+      '2000-02-29T00:00:00+23:59',
+      '2024-12-31T23:59:59.99Z',
+      '9999-12-31T23:59:59.999Z',
+    ];
+    const alphabet = [...'0123456789-T:.Z+z;/ ', '', '00'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(29), fc.constantFrom(...alphabet)), { maxLength: 3 }),
+        (seed, edits) => {
+          const chars = [...seed];
+          for (const [index, replacement] of edits) {
+            if (index < chars.length) chars[index] = replacement;
+          }
+          const text = chars.join('');
+          expect(parseInstantMs(text)).toBe(referenceInstantMs(text));
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
 });
+
+/** An independent reading of an instant: the schema's pattern, then Date.UTC's calendar. */
+function referenceInstantMs(text: string): number | undefined {
+  const match =
+    /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,3}))?(?:Z|([+-])([0-9]{2}):([0-9]{2}))$/.exec(
+      text,
+    );
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = Number((match[7] ?? '0').padEnd(3, '0'));
+  const offsetHour = Number(match[9] ?? '0');
+  const offsetMinute = Number(match[10] ?? '0');
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
+    return undefined;
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1) return undefined;
+  if (date.getUTCDate() !== day) return undefined;
+  date.setUTCHours(hour, minute, second, millis);
+  const offsetMs = (offsetHour * 60 + offsetMinute) * 60_000 * (match[8] === '-' ? -1 : 1);
+  const ms = date.getTime() - offsetMs;
+  return Math.abs(ms) > 253_402_300_799_999 ? undefined : ms;
+}
 
 describe('formatDuration', () => {
   it.each([
