@@ -20,6 +20,12 @@ export interface RefundInstruction {
   readonly amountMinor: number;
   /** ISO 4217, upper case. */
   readonly currency: string;
+  /**
+   * The provider's id of this refund, once an outcome reported one (`pending`). `lookup` then
+   * reads that refund's current state directly (PayPal's replay of the same request id returns
+   * the original, stale answer; Stripe lists the charge's refunds without it).
+   */
+  readonly providerRefundId?: string;
 }
 
 export type ProviderOutcome =
@@ -38,4 +44,28 @@ export interface PayoutProvider {
   readonly method: PayoutMethod;
   refund(instruction: RefundInstruction): Promise<ProviderOutcome>;
   lookup(instruction: RefundInstruction): Promise<LookupOutcome>;
+}
+
+/**
+ * A provider webhook after its signature was verified (src/payouts/providers/*-webhooks.ts).
+ * `eventId` is the provider's id, the key to de-duplicate deliveries by; `refund` is null for
+ * verified events that are not about a refund.
+ */
+export interface VerifiedProviderEvent {
+  readonly provider: 'stripe' | 'paypal';
+  readonly eventId: string;
+  readonly eventType: string;
+  /** When the provider created the event (epoch ms); orders reordered deliveries. */
+  readonly occurredAtMs: number;
+  readonly refund: ProviderRefundUpdate | null;
+}
+
+export interface ProviderRefundUpdate {
+  readonly providerRefundId: string;
+  /** Our refund's id as we sent it (Stripe metadata.refund_id, PayPal custom_id), if present. */
+  readonly refundId: string | null;
+  readonly amountMinor: number;
+  readonly currency: string;
+  /** Never `unknown`: an event always states the provider's view. */
+  readonly outcome: Exclude<ProviderOutcome, { kind: 'unknown' }>;
 }
