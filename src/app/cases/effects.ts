@@ -6,33 +6,27 @@
  * to create. Workers deliver them after the commit; nothing here talks to the network.
  */
 import type { Transaction } from 'kysely';
-import type { CaseEvent, CaseState } from '../../domain/case-state.js';
 import type { Database } from '../../store/schema.js';
-import type { Actor, DeskDeps } from '../context.js';
+import type { CaseTransitionRecord } from '../case-transition.js';
+import { planCaseTimers } from '../case-timers.js';
+import type { DeskDeps } from '../context.js';
+import { queueCaseNotifications } from '../notify/queue.js';
+import { payoutEffects } from '../payouts/outbox.js';
+import { queueWebhookDeliveries } from '../webhooks/deliveries.js';
 
-/** One row of a case's state log, as `moveCase` wrote it. */
-export interface CaseTransitionRecord {
-  readonly requestId: string;
-  /** 1-based position in the case's state log. */
-  readonly seq: number;
-  readonly event: CaseEvent;
-  /** null for the first entry, written at intake. */
-  readonly fromState: CaseState | null;
-  readonly toState: CaseState;
-  readonly actor: Actor;
-  /** Why: the rule's reason, or the staff member's written reason. */
-  readonly reason: string;
-  readonly atMs: number;
-}
+/** One row of a case's state log (defined in app/case-transition.ts, re-exported here). */
+export type { CaseTransitionRecord };
 
 export async function onCaseTransition(
   trx: Transaction<Database>,
   deps: DeskDeps,
   transition: CaseTransitionRecord,
 ): Promise<void> {
-  // Filled in by the timers/notifications/webhooks work and the payouts work.
-  void trx;
-  void deps;
-  void transition;
-  return Promise.resolve();
+  // Timers to schedule or cancel, mail and webhook deliveries to queue (app/case-timers.ts,
+  // app/notify, app/webhooks) — before the payout side, whose own follow-up move (start_payout)
+  // runs these effects again, so deliveries are written in the order of the state log.
+  await planCaseTimers(trx, deps, transition);
+  await queueCaseNotifications(trx, deps, transition);
+  await queueWebhookDeliveries(trx, deps, transition);
+  await payoutEffects(trx, deps, transition, onCaseTransition);
 }

@@ -1,5 +1,5 @@
 /** Reading refund requests: one, a page of them, and the current decision with its explanation. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { isRequestState, REQUEST_STATES, type RequestState } from '../../domain/request-state.js';
 import {
   explain,
@@ -121,7 +121,11 @@ export interface ExplainedDecision extends DecisionView {
 }
 
 /** The policy version a stored decision names: a shipped one, else one posted to the desk. */
-async function policyOf(db: Kysely<Database>, policyId: string, version: number): Promise<Policy> {
+export async function policyOf(
+  db: Kysely<Database> | Transaction<Database>,
+  policyId: string,
+  version: number,
+): Promise<Policy> {
   const shipped = shippedPolicies().find((p) => p.id === policyId && p.version === version);
   if (shipped !== undefined) return shipped;
   const row = await db

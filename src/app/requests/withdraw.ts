@@ -1,16 +1,28 @@
 /**
- * Withdrawing a refund request: the customer who owns it, while it is open. The state is
- * re-checked inside the transaction that changes it (and the row locked on PostgreSQL), so a
- * concurrent change cannot be overwritten.
+ * Withdrawing a refund request: the customer who owns it, while it is open. The move goes
+ * through `moveCase` (src/app/cases/move.ts), which locks the row, re-checks the move with the
+ * case table inside the transaction, logs and audits it. A request that is not open answers
+ * `request_state_conflict` with its state (this route's code since before the state machine).
  */
-import { transition, type RequestState } from '../../domain/request-state.js';
+import { caseTransaction, moveCase } from '../cases/move.js';
+import type { CaseError } from '../cases/errors.js';
 import type { Result } from '../../engine/index.js';
-import { appendAudit } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import { notFound, type RequestError } from './errors.js';
-import { lockRequest } from './evidence.js';
 import type { WithdrawInput } from './input.js';
 import { requestView, type RefundRequestView } from './views.js';
+
+function requestError(error: CaseError): RequestError {
+  if (error.code === 'not_found') return notFound('refund request');
+  if (error.state !== undefined) {
+    return {
+      code: 'request_state_conflict',
+      detail: `The request is ${error.state}; only an open request can be withdrawn.`,
+      state: error.state,
+    };
+  }
+  throw new Error(`withdraw: unexpected ${error.code}: ${error.detail}`);
+}
 
 export async function withdrawRequest(
   deps: DeskDeps,
@@ -19,50 +31,18 @@ export async function withdrawRequest(
   requestId: string,
   input: WithdrawInput,
 ): Promise<Result<RefundRequestView, RequestError>> {
-  const { store } = deps;
-  return store.db
-    .transaction()
-    .execute(async (trx): Promise<Result<RefundRequestView, RequestError>> => {
-      const row = await lockRequest(trx, deps, { kind: 'customer', customerId }, requestId);
-      if (row === undefined) return { ok: false, error: notFound('refund request') };
-      const state = row.state as RequestState;
-      const move = transition(state, 'withdraw');
-      if (!move.ok) {
-        return {
-          ok: false,
-          error: {
-            code: 'request_state_conflict',
-            detail: `The request is ${state}; only an open request can be withdrawn.`,
-            state,
-          },
-        };
-      }
-      const nowMs = deps.clock.nowMs();
-      const updated = {
-        ...row,
-        state: move.to,
-        updatedAtMs: nowMs,
-        rowVersion: row.rowVersion + 1,
-      };
-      const changed = await trx
-        .updateTable('refundRequests')
-        .set({ state: updated.state, updatedAtMs: nowMs, rowVersion: updated.rowVersion })
-        .where('id', '=', requestId)
-        .where('rowVersion', '=', row.rowVersion)
-        .executeTakeFirst();
-      if (changed.numUpdatedRows !== 1n)
-        throw new Error(`refund request ${requestId} changed concurrently`);
-      await appendAudit(trx, store.engine, origin, nowMs, {
-        action: 'refund_request.withdrawn',
-        entityKind: 'refund_request',
-        entityId: requestId,
-        before: { state, rowVersion: row.rowVersion },
-        after: {
-          state: updated.state,
-          rowVersion: updated.rowVersion,
-          ...(input.reason === null ? {} : { reason: input.reason }),
-        },
-      });
-      return { ok: true, value: requestView(updated) };
-    });
+  const moved = await caseTransaction(deps, (trx) =>
+    moveCase(trx, deps, {
+      requestId,
+      event: 'withdraw',
+      actor: origin.actor,
+      ip: origin.ip,
+      customerId,
+      reason: input.reason,
+      auditAction: 'refund_request.withdrawn',
+    }),
+  );
+  return moved.ok
+    ? { ok: true, value: requestView(moved.value.request) }
+    : { ok: false, error: requestError(moved.error) };
 }
