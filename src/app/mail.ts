@@ -24,7 +24,7 @@ function checkMessage(message: MailMessage): void {
       `mail: message too large (subject ${MAX_SUBJECT_CHARS}, text ${MAX_TEXT_CHARS})`,
     );
   }
-  if (/[\r\n]/.test(message.to) || /[\r\n]/.test(message.subject)) {
+  if (/[\r\n]/.test(message.to + message.subject + (message.replyTo ?? ''))) {
     throw new Error('mail: line breaks in a header');
   }
 }
@@ -54,6 +54,7 @@ export class OutboxMailer implements Mailer {
       subject: message.subject,
       text: message.text,
       date: new Date(this.clock.nowMs()),
+      ...(message.replyTo === undefined ? {} : { replyTo: message.replyTo }),
     });
     const raw = info.message as Buffer;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
@@ -116,6 +117,7 @@ export class SmtpMailer implements Mailer {
       to: message.to,
       subject: message.subject,
       text: message.text,
+      ...(message.replyTo === undefined ? {} : { replyTo: message.replyTo }),
     });
   }
 
