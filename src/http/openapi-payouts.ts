@@ -1,0 +1,249 @@
+/**
+ * The payout operations (routes/payouts.ts) for the OpenAPI document: request bodies are the
+ * schemas the routes validate with (app/payouts/input.ts), responses the views of
+ * app/payouts/desk.ts. openapi-desk.ts lists the routes and bodies, openapi-views.ts the views.
+ */
+import { PAYOUT_LIST_LIMITS } from '../app/payouts/desk.js';
+import { PAYOUT_SCHEMAS, type PayoutSchemaName } from '../app/payouts/input.js';
+import { CASE_STATES } from '../domain/case-state.js';
+import {
+  asComponent,
+  jsonContent,
+  ref,
+  type Json,
+  type Route,
+  type Security,
+} from './openapi-kit.js';
+import type { ProblemCode } from './problems.js';
+import { MAX_PAYOUT_BODY_BYTES, PAYOUT_STATUSES } from './routes/payouts.js';
+
+const instant: Json = { type: 'string', format: 'date-time', description: 'RFC 3339 in UTC' };
+const minor: Json = { type: 'integer', minimum: 0, description: 'integer minor units' };
+const nullableText: Json = { type: ['string', 'null'] };
+
+function record(properties: Record<string, Json>, description?: string): Json {
+  return {
+    type: 'object',
+    ...(description === undefined ? {} : { description }),
+    additionalProperties: false,
+    required: Object.keys(properties),
+    properties,
+  };
+}
+
+const BODY_COMPONENT: { readonly [N in PayoutSchemaName]: string } = {
+  prorataChoice: 'ProrataChoice',
+  payoutRetry: 'PayoutRetry',
+  payoutMarkPaid: 'PayoutMarkPaid',
+};
+
+export function payoutBodySchemas(): Record<string, Json> {
+  return Object.fromEntries(
+    (Object.keys(BODY_COMPONENT) as PayoutSchemaName[]).map((name) => [
+      BODY_COMPONENT[name],
+      asComponent(PAYOUT_SCHEMAS[name], BODY_COMPONENT[name]),
+    ]),
+  );
+}
+
+export const PAYOUT_VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
+  Payout: record(
+    {
+      id: { type: 'string' },
+      requestId: { type: 'string' },
+      orderId: { type: 'string' },
+      source: { enum: ['approved', 'prorata'] },
+      method: { enum: ['card', 'paypal', 'bank_transfer', 'manual'] },
+      amountMinor: minor,
+      currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+      status: { enum: [...PAYOUT_STATUSES] },
+      providerRefundId: nullableText,
+      failureCode: nullableText,
+      failureReason: { ...nullableText, description: "the provider's (or the ledger's) reason" },
+      reference: nullableText,
+      attempts: { type: 'integer', minimum: 0 },
+      createdAt: instant,
+      settledAt: { oneOf: [instant, { type: 'null' }] },
+    },
+    'A refund to the original payment method',
+  ),
+  PayoutPage: record({
+    items: { type: 'array', items: ref('Payout') },
+    next: { ...nullableText, description: 'the `before` of the next page' },
+  }),
+  ProrataChoiceOutcome: record({
+    requestId: { type: 'string' },
+    state: { enum: [...CASE_STATES] },
+    payout: { oneOf: [ref('Payout'), { type: 'null' }] },
+    extension: {
+      oneOf: [
+        record({ id: { type: 'string' }, extensionDays: { type: 'integer', minimum: 0 } }),
+        { type: 'null' },
+      ],
+    },
+  }),
+  OrderLedger: record(
+    {
+      orderId: { type: 'string' },
+      currency: { type: 'string' },
+      paidMinor: minor,
+      refundedMinor: minor,
+      inFlightMinor: minor,
+      availableMinor: { type: 'integer' },
+      openChargebacks: { type: 'integer', minimum: 0 },
+      payouts: { type: 'array', items: ref('Payout') },
+      refunds: {
+        type: 'array',
+        items: record({
+          id: { type: 'string' },
+          amountMinor: minor,
+          kind: { type: 'string' },
+          refundedAt: instant,
+        }),
+      },
+    },
+    'Paid, refunded (refund rows, including succeeded payouts) and in flight',
+  ),
+};
+
+const GUARDED: readonly ProblemCode[] = ['unauthorized', 'forbidden'];
+const JSON_BODY: readonly ProblemCode[] = [
+  'unsupported_media_type',
+  'invalid_json',
+  'invalid_request',
+  'payload_too_large',
+];
+const STAFF: Security = [{ session: ['staff'] }];
+const STAFF_ADMIN: Security = [{ session: ['staff:admin'] }];
+const CUSTOMER: Security = [{ session: ['customer'] }];
+
+function body(name: PayoutSchemaName): Json {
+  return {
+    required: true,
+    description: `JSON, at most ${MAX_PAYOUT_BODY_BYTES} bytes.`,
+    content: jsonContent(ref(BODY_COMPONENT[name])),
+  };
+}
+const ok = (description: string, component: string): Json => ({
+  description,
+  content: jsonContent(ref(component)),
+});
+
+export function payoutRoutes(): Route[] {
+  const tags = ['payouts'];
+  return [
+    {
+      method: 'post',
+      path: '/v1/refund-requests/{id}/prorata-choice',
+      spec: {
+        operationId: 'chooseOnProrataOffer',
+        summary: 'The customer takes the pro-rata refund or the service extension',
+        description:
+          'Only on a prorata_offered case, by its owner (another customer’s is 404). The payout ' +
+          'or the command to the seller’s system is written together with the move.',
+        tags,
+        security: CUSTOMER,
+        requestBody: body('prorataChoice'),
+        responses: {
+          '200': ok('The case’s new state and what was queued', 'ProrataChoiceOutcome'),
+        },
+        problems: [...GUARDED, ...JSON_BODY, 'not_found', 'illegal_transition'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/payouts',
+      spec: {
+        operationId: 'listPayouts',
+        summary: 'Payouts newest first; `status=declined` lists the failed ones with the reason',
+        tags,
+        security: STAFF,
+        parameters: [
+          { name: 'status', in: 'query', required: false, schema: { enum: [...PAYOUT_STATUSES] } },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: PAYOUT_LIST_LIMITS.maxLimit,
+              default: PAYOUT_LIST_LIMITS.defaultLimit,
+            },
+          },
+          {
+            name: 'before',
+            in: 'query',
+            required: false,
+            description: 'the `next` of the previous page',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        ],
+        responses: { '200': ok('A page of payouts', 'PayoutPage') },
+        problems: [...GUARDED, 'invalid_request'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/payouts/{id}',
+      spec: {
+        operationId: 'getPayout',
+        summary: 'One payout',
+        tags,
+        security: STAFF,
+        responses: { '200': ok('The payout', 'Payout') },
+        problems: [...GUARDED, 'not_found'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/payouts/{id}/retry',
+      spec: {
+        operationId: 'retryPayout',
+        summary: 'Retry a declined payout (a new payout, after the ledger checks the order again)',
+        tags,
+        security: STAFF,
+        requestBody: body('payoutRetry'),
+        responses: { '200': ok('The new payout', 'Payout') },
+        problems: [
+          ...GUARDED,
+          ...JSON_BODY,
+          'not_found',
+          'illegal_transition',
+          'ledger_refused',
+          'payout_state_conflict',
+        ],
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/payouts/{id}/mark-paid',
+      spec: {
+        operationId: 'markPayoutPaid',
+        summary: 'Mark a bank transfer or manual payout paid, with its reference',
+        tags,
+        security: STAFF,
+        requestBody: body('payoutMarkPaid'),
+        responses: { '200': ok('The payout, paid', 'Payout') },
+        problems: [...GUARDED, ...JSON_BODY, 'not_found', 'payout_state_conflict'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/orders/{id}/ledger',
+      spec: {
+        operationId: 'getOrderLedger',
+        summary: 'The ledger of an order: paid, refunded, in flight, payouts and refunds',
+        tags,
+        security: STAFF_ADMIN,
+        responses: { '200': ok('The ledger', 'OrderLedger') },
+        problems: [...GUARDED, 'not_found'],
+      },
+    },
+  ];
+}
+
+export const PAYOUT_TAG: Json = {
+  name: 'payouts',
+  description: 'Refunds to the original payment method, pro-rata choices, the order ledger',
+};

@@ -1,0 +1,172 @@
+/**
+ * Payouts over HTTP (src/app/payouts):
+ *
+ * - `POST /v1/refund-requests/:id/prorata-choice` (the owner, on a prorata_offered case):
+ *   `{choice: "refund" | "extension"}` — the pro-rata refund or the service extension;
+ * - `GET /v1/payouts?status=&limit=&before=` and `GET /v1/payouts/:id` (staff): payouts with the
+ *   provider's reason when declined (`?status=declined` lists the failed ones);
+ * - `POST /v1/payouts/:id/retry` (staff, `{reason}`): a declined payout again, after the ledger
+ *   re-checks the order; `POST /v1/payouts/:id/mark-paid` (staff, `{reference}`): a bank
+ *   transfer or manual payout paid;
+ * - `GET /v1/orders/:id/ledger` (admin): paid, refunded, in flight, with payouts and refunds.
+ *
+ * POSTs honour Idempotency-Key (mounted for /v1/* by app.ts) and refuse foreign Origins.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { DeskDeps } from '../../app/context.js';
+import {
+  chooseOnProrataOffer,
+  getPayout,
+  listPayouts,
+  markPayoutPaid,
+  orderLedgerView,
+  PAYOUT_LIST_LIMITS,
+  retryPayout,
+  type PayoutError,
+} from '../../app/payouts/desk.js';
+import {
+  parsePayoutBody,
+  type PayoutMarkPaidInput,
+  type PayoutRetryInput,
+  type PayoutSchemaName,
+  type ProrataChoiceInput,
+} from '../../app/payouts/input.js';
+import type { FieldError } from '../../engine/index.js';
+import type { PayoutStatus } from '../../store/schema.js';
+import type { AuthEnv } from '../auth.js';
+import { ProblemException, requireCustomer, requireStaff } from '../guards.js';
+import { isJsonMediaType, JSON_MEDIA_TYPE, limitBody, parseJson } from '../media.js';
+import {
+  invalidFieldsDetail,
+  methodNotAllowed,
+  problem,
+  problemResponse,
+  type Problem,
+} from '../problems.js';
+
+export const MAX_PAYOUT_BODY_BYTES = 16 * 1024;
+export const PAYOUT_STATUSES: readonly PayoutStatus[] = [
+  'queued',
+  'unknown',
+  'pending',
+  'succeeded',
+  'declined',
+];
+const MAX_ID_CHARS = 200;
+
+type Ctx = Context<AuthEnv>;
+
+function payoutFailure(error: PayoutError): Response {
+  const body = problem(error.code, error.detail);
+  if (error.state === undefined) return problemResponse(body);
+  const withState: Problem & { readonly state: string } = { ...body, state: error.state };
+  return problemResponse(withState);
+}
+
+function invalid(errors: readonly FieldError[], what = 'request'): ProblemException {
+  return new ProblemException('invalid_request', invalidFieldsDetail(what, errors.length), errors);
+}
+
+async function readBody<T>(c: Ctx, schema: PayoutSchemaName): Promise<T> {
+  if (!isJsonMediaType(c.req.header('content-type'))) {
+    throw new ProblemException('unsupported_media_type', `The body must be ${JSON_MEDIA_TYPE}.`);
+  }
+  const parsed = parsePayoutBody<T>(schema, parseJson(await c.req.text(), 'request'));
+  if (!parsed.ok) throw invalid(parsed.error);
+  return parsed.value;
+}
+
+function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
+  const desk = new URL(deps.publicUrl).origin;
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
+      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
+    }
+    await next();
+  };
+}
+
+function parseListQuery(c: Ctx): {
+  status: PayoutStatus | undefined;
+  limit: number;
+  before: string | undefined;
+} {
+  const errors: FieldError[] = [];
+  const statusText = c.req.query('status');
+  const status = PAYOUT_STATUSES.find((s) => s === statusText);
+  if (statusText !== undefined && status === undefined) {
+    errors.push({ pointer: '/status', message: `must be one of ${PAYOUT_STATUSES.join(', ')}` });
+  }
+  const limitText = c.req.query('limit');
+  const limit = limitText === undefined ? PAYOUT_LIST_LIMITS.defaultLimit : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAYOUT_LIST_LIMITS.maxLimit) {
+    errors.push({
+      pointer: '/limit',
+      message: `must be an integer from 1 to ${PAYOUT_LIST_LIMITS.maxLimit}`,
+    });
+  }
+  const before = c.req.query('before');
+  if (before !== undefined && (before.length === 0 || before.length > MAX_ID_CHARS)) {
+    errors.push({ pointer: '/before', message: `must be 1 to ${MAX_ID_CHARS} characters` });
+  }
+  if (errors.length > 0) throw invalid(errors, 'query');
+  return { status, limit, before };
+}
+
+export function registerPayoutRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
+  const guard = sameOrigin(deps);
+  const limit = limitBody(MAX_PAYOUT_BODY_BYTES);
+  app.use('/v1/payouts/*', guard);
+  app.use('/v1/refund-requests/:id/prorata-choice', guard);
+
+  app.post('/v1/refund-requests/:id/prorata-choice', limit, async (c) => {
+    const customer = requireCustomer(c);
+    const input = await readBody<ProrataChoiceInput>(c, 'prorataChoice');
+    const result = await chooseOnProrataOffer(
+      deps,
+      c.get('origin'),
+      customer.id,
+      c.req.param('id'),
+      input.choice,
+    );
+    return result.ok ? c.json(result.value) : payoutFailure(result.error);
+  });
+  app.all('/v1/refund-requests/:id/prorata-choice', methodNotAllowed('POST'));
+
+  app.get('/v1/payouts', async (c) => {
+    requireStaff(c);
+    return c.json(await listPayouts(deps.store.db, parseListQuery(c)));
+  });
+  app.all('/v1/payouts', methodNotAllowed('GET, HEAD'));
+
+  app.get('/v1/payouts/:id', async (c) => {
+    requireStaff(c);
+    const result = await getPayout(deps.store.db, c.req.param('id'));
+    return result.ok ? c.json(result.value) : payoutFailure(result.error);
+  });
+  app.all('/v1/payouts/:id', methodNotAllowed('GET, HEAD'));
+
+  app.post('/v1/payouts/:id/retry', limit, async (c) => {
+    requireStaff(c);
+    const input = await readBody<PayoutRetryInput>(c, 'payoutRetry');
+    const result = await retryPayout(deps, c.get('origin'), c.req.param('id'), input.reason);
+    return result.ok ? c.json(result.value) : payoutFailure(result.error);
+  });
+  app.all('/v1/payouts/:id/retry', methodNotAllowed('POST'));
+
+  app.post('/v1/payouts/:id/mark-paid', limit, async (c) => {
+    requireStaff(c);
+    const input = await readBody<PayoutMarkPaidInput>(c, 'payoutMarkPaid');
+    const result = await markPayoutPaid(deps, c.get('origin'), c.req.param('id'), input.reference);
+    return result.ok ? c.json(result.value) : payoutFailure(result.error);
+  });
+  app.all('/v1/payouts/:id/mark-paid', methodNotAllowed('POST'));
+
+  app.get('/v1/orders/:id/ledger', async (c) => {
+    requireStaff(c, 'admin');
+    const result = await orderLedgerView(deps.store.db, c.req.param('id'));
+    return result.ok ? c.json(result.value) : payoutFailure(result.error);
+  });
+  app.all('/v1/orders/:id/ledger', methodNotAllowed('GET, HEAD'));
+}
