@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Engine } from '../store/connect.js';
+import { prepareInsert, prepareQuery } from '../store/prepared.js';
 import type { AuditLogTable, Database } from '../store/schema.js';
 import type { Origin } from './context.js';
 
@@ -26,11 +27,21 @@ type Entry = Omit<AuditLogTable, 'hash'>;
 /** Canonical JSON: keys sorted at every depth, so the hash does not depend on key order. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` does on strings.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function entryHash(entry: Entry): string {
@@ -48,6 +59,11 @@ function toJson(value: unknown): string | null {
 
 /** Rows per INSERT: 12 columns each, well under both engines' bound-parameter limits. */
 const ROWS_PER_INSERT = 250;
+
+const selectTail = prepareQuery((db) =>
+  db.selectFrom('auditLog').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1),
+);
+const insertEntries = prepareInsert('auditLog', ROWS_PER_INSERT);
 
 /** Appends one entry. Call inside the transaction that makes the change. */
 export async function appendAudit(
@@ -77,12 +93,7 @@ export async function appendAuditMany(
   if (engine === 'postgres') {
     await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
   }
-  const last = await trx
-    .selectFrom('auditLog')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = await selectTail.first(trx, {});
   let seq = last?.seq ?? 0;
   let prevHash = last?.hash ?? GENESIS_HASH;
   const rows: AuditLogTable[] = changes.map((change) => {
@@ -104,10 +115,7 @@ export async function appendAuditMany(
     return { ...entry, hash: prevHash };
   });
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await trx
-      .insertInto('auditLog')
-      .values(rows.slice(i, i + ROWS_PER_INSERT))
-      .execute();
+    await insertEntries.run(trx, rows.slice(i, i + ROWS_PER_INSERT));
   }
 }
 

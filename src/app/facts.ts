@@ -4,6 +4,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { formatInstant, type CaseInput, type Product, type ReportCause } from '../engine/index.js';
+import { prepareQuery } from '../store/prepared.js';
 import type { Database, OrderTable } from '../store/schema.js';
 
 /** Bound on the customer's other orders carried into one case. */
@@ -36,16 +37,89 @@ function instantOrNull(ms: number | null): string | null {
   return ms === null ? null : formatInstant(ms);
 }
 
+// The queries of a case, compiled once per database (store/prepared.ts): intake runs them all.
+const selectOrder = prepareQuery((db, p: { id: string }) =>
+  db.selectFrom('orders').selectAll().where('id', '=', p.id),
+);
+const selectPriorOrders = prepareQuery((db, p: { customerId: string; orderId: string }) =>
+  db
+    .selectFrom('orders')
+    .select(['id', 'planId', 'purchasedAtMs'])
+    .where('customerId', '=', p.customerId)
+    .where('id', '!=', p.orderId)
+    .orderBy('purchasedAtMs', 'desc')
+    .limit(MAX_PRIOR_ORDERS),
+);
+const selectEarliestSamePlan = prepareQuery(
+  (db, p: { customerId: string; planId: string; orderId: string }) =>
+    db
+      .selectFrom('orders')
+      .select(['id', 'planId', 'purchasedAtMs'])
+      .where('customerId', '=', p.customerId)
+      .where('planId', '=', p.planId)
+      .where('id', '!=', p.orderId)
+      .orderBy('purchasedAtMs')
+      .limit(1),
+);
+const selectAccount = prepareQuery((db, p: { customerId: string }) =>
+  db.selectFrom('customers').select(['tosBreach', 'stressTesting']).where('id', '=', p.customerId),
+);
+const selectCustomerRefunds = prepareQuery((db, p: { customerId: string }) =>
+  db
+    .selectFrom('refunds')
+    .innerJoin('orders', 'orders.id', 'refunds.orderId')
+    .select(['refunds.orderId', 'refunds.amountMinor', 'refunds.kind', 'refunds.refundedAtMs'])
+    .where('orders.customerId', '=', p.customerId),
+);
+const selectCompensations = prepareQuery((db, p: { orderId: string }) =>
+  db
+    .selectFrom('compensations')
+    .select(['incidentId'])
+    .where('orderId', '=', p.orderId)
+    .orderBy('incidentId'),
+);
+const selectUsage = prepareQuery((db, p: { orderId: string; asOfMs: number }) =>
+  db
+    .selectFrom('usageReadings')
+    .select(['trafficBytes', 'requests'])
+    .where('orderId', '=', p.orderId)
+    .where('asOfMs', '<=', p.asOfMs)
+    .orderBy('asOfMs', 'desc')
+    .limit(1),
+);
+const selectReports = prepareQuery((db, p: { orderId: string }) =>
+  db
+    .selectFrom('reports')
+    .select(['reportedAtMs', 'cause', 'remediatedAtMs'])
+    .where('orderId', '=', p.orderId)
+    .orderBy('reportedAtMs')
+    .orderBy('id'),
+);
+const selectChargebacks = prepareQuery((db, p: { orderId: string }) =>
+  db.selectFrom('chargebacks').select(['status']).where('orderId', '=', p.orderId).orderBy('id'),
+);
+const selectIncidents = prepareQuery((db, p: { evaluatedAtMs: number; firstPurchaseMs: number }) =>
+  db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('startsAtMs', '<=', p.evaluatedAtMs)
+    // Older incidents can neither found a basis nor touch the service period.
+    .where((eb) => eb.or([eb('endsAtMs', 'is', null), eb('endsAtMs', '>', p.firstPurchaseMs)]))
+    .orderBy('startsAtMs')
+    .orderBy('id'),
+);
+
+/** The order, or undefined when it does not exist. */
+export function findOrder(db: Db, orderId: string): Promise<OrderTable | undefined> {
+  return selectOrder.first(db, { id: orderId });
+}
+
 /** Returns undefined when the order does not exist. */
 export async function assembleCase(
   db: Db,
   request: CaseRequestFacts,
 ): Promise<CaseInput | undefined> {
-  const order = await db
-    .selectFrom('orders')
-    .selectAll()
-    .where('id', '=', request.orderId)
-    .executeTakeFirst();
+  const order = await findOrder(db, request.orderId);
   if (order === undefined) return undefined;
   return assembleCaseOfOrder(db, order, request);
 }
@@ -58,83 +132,39 @@ export async function assembleCaseOfOrder(
 ): Promise<CaseInput> {
   // The customer's other orders, newest first. When there are fewer than the bound, they are
   // all here, the earliest order of the same plan among them.
-  const priorOrders = await db
-    .selectFrom('orders')
-    .select(['id', 'planId', 'purchasedAtMs'])
-    .where('customerId', '=', order.customerId)
-    .where('id', '!=', order.id)
-    .orderBy('purchasedAtMs', 'desc')
-    .limit(MAX_PRIOR_ORDERS)
-    .execute();
+  const priorOrders = await selectPriorOrders.rows(db, {
+    customerId: order.customerId,
+    orderId: order.id,
+  });
   // The earliest order of the same plan decides the window even when it is older than the
   // newest MAX_PRIOR_ORDERS.
   const earliestSamePlan =
     priorOrders.length < MAX_PRIOR_ORDERS
       ? earliestOf(priorOrders.filter((p) => p.planId === order.planId))
-      : await db
-          .selectFrom('orders')
-          .select(['id', 'planId', 'purchasedAtMs'])
-          .where('customerId', '=', order.customerId)
-          .where('planId', '=', order.planId)
-          .where('id', '!=', order.id)
-          .orderBy('purchasedAtMs')
-          .limit(1)
-          .executeTakeFirst();
+      : await selectEarliestSamePlan.first(db, {
+          customerId: order.customerId,
+          planId: order.planId,
+          orderId: order.id,
+        });
   const firstPurchaseMs = Math.min(
     order.purchasedAtMs,
     earliestSamePlan?.purchasedAtMs ?? order.purchasedAtMs,
   );
   const [customer, customerRefunds, compensations, usage, reports, chargebacks, incidents] =
     await Promise.all([
-      db
-        .selectFrom('customers')
-        .select(['tosBreach', 'stressTesting'])
-        .where('id', '=', order.customerId)
-        .executeTakeFirstOrThrow(),
+      selectAccount.first(db, { customerId: order.customerId }),
       // Every refund of the customer's orders, this one's included.
-      db
-        .selectFrom('refunds')
-        .innerJoin('orders', 'orders.id', 'refunds.orderId')
-        .select(['refunds.orderId', 'refunds.amountMinor', 'refunds.kind', 'refunds.refundedAtMs'])
-        .where('orders.customerId', '=', order.customerId)
-        .execute(),
-      db
-        .selectFrom('compensations')
-        .select(['incidentId'])
-        .where('orderId', '=', order.id)
-        .orderBy('incidentId')
-        .execute(),
-      db
-        .selectFrom('usageReadings')
-        .select(['trafficBytes', 'requests'])
-        .where('orderId', '=', order.id)
-        .where('asOfMs', '<=', request.submittedAtMs)
-        .orderBy('asOfMs', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
-      db
-        .selectFrom('reports')
-        .select(['reportedAtMs', 'cause', 'remediatedAtMs'])
-        .where('orderId', '=', order.id)
-        .orderBy('reportedAtMs')
-        .orderBy('id')
-        .execute(),
-      db
-        .selectFrom('chargebacks')
-        .select(['status'])
-        .where('orderId', '=', order.id)
-        .orderBy('id')
-        .execute(),
-      db
-        .selectFrom('incidents')
-        .selectAll()
-        .where('startsAtMs', '<=', request.evaluatedAtMs)
-        // Older incidents can neither found a basis nor touch the service period.
-        .where((eb) => eb.or([eb('endsAtMs', 'is', null), eb('endsAtMs', '>', firstPurchaseMs)]))
-        .orderBy('startsAtMs')
-        .orderBy('id')
-        .execute(),
+      selectCustomerRefunds.rows(db, { customerId: order.customerId }),
+      selectCompensations.rows(db, { orderId: order.id }),
+      selectUsage.first(db, { orderId: order.id, asOfMs: request.submittedAtMs }),
+      selectReports.rows(db, { orderId: order.id }),
+      selectChargebacks.rows(db, { orderId: order.id }),
+      selectIncidents.rows(db, {
+        evaluatedAtMs: request.evaluatedAtMs,
+        firstPurchaseMs,
+      }),
     ]);
+  if (customer === undefined) throw new Error(`customer ${order.customerId} is missing`);
   const refunds = customerRefunds.filter((r) => r.orderId === order.id);
   const priorRefunds = customerRefunds.filter((r) => r.orderId !== order.id);
 

@@ -3,6 +3,8 @@
  * form, the body-size limit (413 before anything parses), and JSON parsing that answers bad
  * input with a problem (415 `unsupported_media_type`, 400 `invalid_json`), never a stack trace.
  */
+import { Buffer } from 'node:buffer';
+import { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ProblemException } from './guards.js';
@@ -33,15 +35,67 @@ export function isMultipartMediaType(header: string | undefined): boolean {
   return mediaTypeEssence(header) === MULTIPART_MEDIA_TYPE;
 }
 
-/** Refuses a body over `maxBytes` with 413 `payload_too_large`, before anything reads it. */
+function tooLarge(maxBytes: number): Response {
+  return problemResponse(
+    problem('payload_too_large', `The request body must be at most ${maxBytes} bytes.`),
+  );
+}
+
+/**
+ * Refuses a body over `maxBytes` with 413 `payload_too_large`, before anything reads it. A body
+ * with a Content-Length is judged by the header (Node's HTTP parser never delivers more than it
+ * declares), without touching the body; a chunked one is counted as it is read (hono's
+ * bodyLimit).
+ */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () =>
-      problemResponse(
-        problem('payload_too_large', `The request body must be at most ${maxBytes} bytes.`),
-      ),
-  });
+  const chunked = bodyLimit({ maxSize: maxBytes, onError: () => tooLarge(maxBytes) });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+      return chunked(c, next);
+    }
+    if (!/^\d+$/.test(length.trim()) || Number(length) > maxBytes) return tooLarge(maxBytes);
+    await next();
+  };
+}
+
+/** Node's request behind a Hono context served by @hono/node-server, when nothing has read it. */
+function unreadIncoming(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (!(incoming instanceof IncomingMessage)) return undefined;
+  return incoming.readableFlowing === null && !incoming.readableDidRead ? incoming : undefined;
+}
+
+/**
+ * The whole request body, at most `maxBytes` (else 413 `payload_too_large`). Served by Node, it
+ * is read from Node's request directly, without the Fetch API Request and web streams that
+ * `c.req.arrayBuffer()` would build around it; otherwise (in-process requests, or a body already
+ * read by a middleware such as idempotency) from the Request.
+ */
+export async function readBodyBytes(c: Context, maxBytes: number): Promise<Buffer> {
+  const incoming = unreadIncoming(c);
+  if (incoming === undefined) {
+    const bytes = Buffer.from(await c.req.arrayBuffer());
+    if (bytes.length > maxBytes)
+      throw new ProblemException(
+        'payload_too_large',
+        `The request body must be at most ${maxBytes} bytes.`,
+      );
+    return bytes;
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw new ProblemException(
+        'payload_too_large',
+        `The request body must be at most ${maxBytes} bytes.`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }
 
 /** `JSON.parse`, or 400 `invalid_json` naming `what` ("The request body is not valid JSON …"). */

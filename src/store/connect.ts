@@ -9,6 +9,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { BACKSTOP_PAGES, startBackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { cachingStatements } from './sqlite-statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -26,6 +27,12 @@ export interface OpenOptions {
   readonly schema?: string;
   /** PostgreSQL connections per instance; default `defaultPoolSize()`. */
   readonly poolSize?: number;
+  /**
+   * SQLite files: `inline` (default) checkpoints the WAL inside the commit that fills it, as
+   * SQLite does; `background` checkpoints on a worker thread (store/sqlite-checkpoints.ts), so
+   * no request waits for one. The server uses `background`.
+   */
+  readonly sqliteCheckpoints?: 'inline' | 'background';
 }
 
 /**
@@ -64,13 +71,26 @@ export function openStore(options: OpenOptions): Store {
   const path = options.url.replace(/^sqlite:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
+  // WAL: readers never block the writer. synchronous=NORMAL syncs the WAL at checkpoints, not at
+  // every commit: a committed transaction survives an application crash; a power loss or an OS
+  // crash may lose the commits made since the last checkpoint (it never corrupts the database).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const background = options.sqliteCheckpoints === 'background' && path !== ':memory:';
+  if (background) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const checkpoints = background ? startBackgroundCheckpoints(path) : undefined;
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
     plugins,
   });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  return {
+    db,
+    engine: 'sqlite',
+    async close() {
+      await checkpoints?.stop();
+      await db.destroy();
+    },
+  };
 }

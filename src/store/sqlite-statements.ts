@@ -11,6 +11,17 @@
 import type SqliteDatabase from 'better-sqlite3';
 import type { SqliteDatabase as KyselySqliteDatabase, SqliteStatement } from 'kysely';
 
+/**
+ * Kysely opens every transaction with `begin` (deferred: the write lock is taken at the first
+ * write). With more than one connection to the file (a second server process, the CLI importing
+ * while the server runs), a deferred transaction that has read and then writes after another
+ * connection committed fails at once with SQLITE_BUSY (its snapshot is stale; no busy timeout
+ * helps). `begin immediate` takes the write lock first, waiting up to busy_timeout for it, so
+ * every transaction sees the latest data and cannot fail that way. One connection alone sees no
+ * difference.
+ */
+const BEGIN_IMMEDIATE = 'begin immediate';
+
 /** Distinct SQL texts kept; the desk issues a few hundred. */
 export const DEFAULT_MAX_STATEMENTS = 1_000;
 
@@ -35,7 +46,8 @@ export function cachingStatements(
       cache.clear();
       database.close();
     },
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      const sql = text === 'begin' ? BEGIN_IMMEDIATE : text;
       const cached = cache.get(sql);
       if (cached !== undefined) {
         if (cached.busy) return database.prepare(sql);

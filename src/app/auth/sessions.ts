@@ -3,6 +3,7 @@
  * stored as its SHA-256 digest with an expiry, revocable. Shared by every instance through
  * the database.
  */
+import { prepareQuery } from '../../store/prepared.js';
 import type { Actor, AppContext, StaffRole } from '../context.js';
 import { newSecret } from '../ids.js';
 import { sha256Hex } from './tokens.js';
@@ -45,14 +46,18 @@ export async function createSession(
   return { token, expiresAtMs };
 }
 
+// Every signed-in request looks its session up: compiled once (store/prepared.ts).
+const selectSession = prepareQuery((db, p: { tokenHash: string }) =>
+  db
+    .selectFrom('sessions')
+    .select(['subjectKind', 'subjectId', 'expiresAtMs', 'revokedAtMs'])
+    .where('tokenHash', '=', p.tokenHash),
+);
+
 /** The actor behind a session token, or undefined when unknown, expired, revoked or disabled. */
 export async function resolveSession(ctx: AppContext, token: string): Promise<Actor | undefined> {
   const nowMs = ctx.clock.nowMs();
-  const session = await ctx.store.db
-    .selectFrom('sessions')
-    .selectAll()
-    .where('tokenHash', '=', sha256Hex(token))
-    .executeTakeFirst();
+  const session = await selectSession.first(ctx.store.db, { tokenHash: sha256Hex(token) });
   if (session === undefined || session.revokedAtMs !== null || session.expiresAtMs <= nowMs)
     return undefined;
   if (session.subjectKind === 'customer') return { kind: 'customer', id: session.subjectId };

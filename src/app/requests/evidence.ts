@@ -5,10 +5,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import { isOpen, type RequestState } from '../../domain/request-state.js';
 import type { FieldError, Result } from '../../engine/index.js';
+import { prepareInsert } from '../../store/prepared.js';
 import type { Database, EvidenceTable } from '../../store/schema.js';
 import { appendAuditMany, type AuditChange } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import {
+  EVIDENCE_LIMITS,
   evidencePath,
   requestFull,
   vetEvidence,
@@ -29,6 +31,8 @@ export interface RecordedEvidence {
   /** One `evidence.added` entry per file, for the caller to append with its other entries. */
   readonly audit: AuditChange[];
 }
+
+const insertEvidence = prepareInsert('evidence', EVIDENCE_LIMITS.maxFilesPerUpload);
 
 /**
  * Inserts the evidence rows of stored files (one statement), inside the caller's transaction,
@@ -52,7 +56,7 @@ export async function recordEvidence(
     uploadedBy: `${origin.actor.kind}:${origin.actor.id}`,
     createdAtMs: nowMs,
   }));
-  if (rows.length > 0) await trx.insertInto('evidence').values(rows).execute();
+  await insertEvidence.run(trx, rows);
   const views = rows.map(evidenceView);
   const audit = views.map((view): AuditChange => ({
     action: 'evidence.added',

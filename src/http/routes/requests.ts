@@ -42,8 +42,10 @@ import {
   limitBody as limitBodyTo,
   MULTIPART_MEDIA_TYPE,
   parseJson,
+  readBodyBytes,
   unsupportedMediaType,
 } from '../media.js';
+import { multipartBoundary, parseMultipart, type UploadedFile } from '../multipart.js';
 import {
   invalidFieldsDetail,
   methodNotAllowed,
@@ -97,33 +99,36 @@ function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
   };
 }
 
-/** The parts of a multipart/form-data body by name; an unknown part is an invalid request. */
+/**
+ * The parts of a multipart/form-data body by name (http/multipart.ts; the body read once, at most
+ * `MAX_UPLOAD_BODY_BYTES`); an unknown part is an invalid request.
+ */
 async function readMultipart(
   c: Ctx,
   known: readonly string[],
-): Promise<Record<string, (string | File)[]>> {
-  let body: Record<string, string | File | (string | File)[]>;
-  try {
-    body = await c.req.parseBody({ all: true });
-  } catch {
+): Promise<Record<string, (string | UploadedFile)[]>> {
+  const boundary = multipartBoundary(c.req.header('content-type'));
+  const body = await readBodyBytes(c, MAX_UPLOAD_BODY_BYTES);
+  const form = boundary === undefined ? undefined : parseMultipart(body, boundary);
+  if (form === undefined) {
     throw new ProblemException('invalid_request', 'The multipart/form-data body is malformed.');
   }
-  const parts: Record<string, (string | File)[]> = {};
+  const parts: Record<string, (string | UploadedFile)[]> = {};
   const unknown: FieldError[] = [];
-  for (const [name, value] of Object.entries(body)) {
+  for (const [name, values] of form) {
     if (!known.includes(name)) {
       unknown.push({
         pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
         message: `is not a known part (${known.join(', ')})`,
       });
     }
-    parts[name] = Array.isArray(value) ? value : [value];
+    parts[name] = values;
   }
   if (unknown.length > 0) throw invalid(unknown, 'upload');
   return parts;
 }
 
-function evidenceParts(values: readonly (string | File)[]): EvidenceUpload[] {
+function evidenceParts(values: readonly (string | UploadedFile)[]): EvidenceUpload[] {
   const uploads: EvidenceUpload[] = [];
   const errors: FieldError[] = [];
   values.forEach((value, index) => {

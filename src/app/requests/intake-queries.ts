@@ -1,0 +1,61 @@
+/**
+ * The statements intake runs on every request, compiled once per database (store/prepared.ts):
+ * the order (locked on PostgreSQL, where intake serialises per order; SQLite runs one writer at
+ * a time anyway), an open request on it, and the inserts of the request and its first decision.
+ */
+import type { Transaction } from 'kysely';
+import { BLOCKING_STATES } from '../../domain/request-state.js';
+import { prepareInsert, prepareQuery } from '../../store/prepared.js';
+import type {
+  Database,
+  DecisionTable,
+  OrderTable,
+  RefundRequestTable,
+} from '../../store/schema.js';
+
+const selectOrderForIntake = prepareQuery((db, p: { id: string }, engine) => {
+  const query = db.selectFrom('orders').selectAll().where('id', '=', p.id);
+  return engine === 'postgres' ? query.forUpdate() : query;
+});
+
+const selectOpenRequest = prepareQuery((db, p: { orderId: string }) =>
+  db
+    .selectFrom('refundRequests')
+    .select(['id', 'state'])
+    .where('orderId', '=', p.orderId)
+    .where('state', 'in', [...BLOCKING_STATES])
+    .limit(1),
+);
+
+const insertRequests = prepareInsert('refundRequests', 1);
+const insertDecisions = prepareInsert('decisions', 1);
+
+/** The order, locked for the rest of the transaction on PostgreSQL. */
+export function lockOrderForIntake(
+  trx: Transaction<Database>,
+  orderId: string,
+): Promise<OrderTable | undefined> {
+  return selectOrderForIntake.first(trx, { id: orderId });
+}
+
+/** A request on the order that blocks a new one, if any. */
+export function findOpenRequest(
+  trx: Transaction<Database>,
+  orderId: string,
+): Promise<{ id: string; state: string } | undefined> {
+  return selectOpenRequest.first(trx, { orderId });
+}
+
+export async function insertRequestRow(
+  trx: Transaction<Database>,
+  row: RefundRequestTable,
+): Promise<void> {
+  await insertRequests.run(trx, [row]);
+}
+
+export async function insertDecisionRow(
+  trx: Transaction<Database>,
+  row: DecisionTable,
+): Promise<void> {
+  await insertDecisions.run(trx, [row]);
+}
