@@ -14,4 +14,18 @@ export {
   shippedVersions,
   PolicyFileError,
 } from './policies/load.js';
+export {
+  verifyWebhook,
+  verifySignature,
+  signWebhook,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  DEFAULT_TOLERANCE_MS,
+  type VerifyInput,
+  type WebhookVerification,
+  type WebhookRejection,
+  type SignatureVerification,
+  type CaseStateChangedEvent,
+} from './app/webhooks/signing.js';
 export * from './engine/index.js';

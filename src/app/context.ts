@@ -1,5 +1,6 @@
 /** What every use case is handed: the store, the clock, and who is acting. */
 import type { Store } from '../store/connect.js';
+import type { CaseDeskConfig } from './cases/config.js';
 
 /** The clock is injected; nothing below the edge reads `Date.now()` itself. */
 export interface Clock {
@@ -48,6 +49,19 @@ export interface MailMessage {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
+  /** Where replies go (case mail: an address that names the case, see app/notify). */
+  readonly replyTo?: string;
+}
+
+/** Case mail and timers (app/notify, app/timers); defaults when absent. */
+export interface NotifySettings {
+  /**
+   * Reply-To of case mail; `{caseId}` becomes the case's id, e.g. `refunds+{caseId}@desk.example`
+   * (a plus address the mail provider's inbound webhook hands back with the reply).
+   */
+  readonly replyTo?: string;
+  /** A case still open after this many business days gets a progress update, and again every as many. */
+  readonly progressUpdateBusinessDays?: number;
 }
 
 export interface Mailer {
@@ -63,4 +77,8 @@ export interface DeskDeps extends AppContext {
   readonly publicUrl: string;
   /** Shared secret (HS256) of a host platform that signs customer tokens; none: disabled. */
   readonly hostTokenSecret?: string;
+  /** The case desk's business calendar and second-approval amounts; defaults: cases/config.ts. */
+  readonly cases?: CaseDeskConfig;
+  /** Case mail and timers; defaults when absent (app/notify/settings.ts). */
+  readonly notify?: NotifySettings;
 }

@@ -198,6 +198,24 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('worker')
+    .description(
+      'run the worker alone: durable timers, case mail, webhooks, payouts, extensions (DATABASE_URL; serve with WORKER=0)',
+    )
+    .action(async () => {
+      const config = configFrom({ demo: false });
+      const { runDeskWorker } = await import('../runtime/desk.js');
+      const worker = await runDeskWorker(config, process.env, {
+        write: (line) => process.stdout.write(`${line}\n`),
+      });
+      const stop = (): void => {
+        void worker.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
     .command('migrate')
     .description('bring the database schema up to date (also done on every start)')
     .action(async () => {

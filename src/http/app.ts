@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { DeskDeps } from '../app/context.js';
 import { decideCase } from '../app/decide.js';
 import type { Policy } from '../engine/index.js';
+import type { ProviderWebhookVerifiers } from '../payouts/provider-webhooks.js';
 import { authenticate, type AuthEnv } from './auth.js';
 import { idempotency } from './idempotency.js';
 import {
@@ -42,6 +43,11 @@ export interface AppOptions {
    * /openapi.json describes only those: the document lists exactly what the app serves.
    */
   readonly desk?: DeskDeps;
+  /**
+   * Verifiers of payment provider webhooks (src/payouts/provider-webhooks.ts), with the desk;
+   * a provider without one answers 503 on its route.
+   */
+  readonly providerWebhooks?: ProviderWebhookVerifiers;
 }
 
 function reportToStderr(error: unknown): void {
@@ -93,7 +99,7 @@ export function createApp(options: AppOptions = {}): Hono<AuthEnv> {
   });
   app.all('/openapi.json', methodNotAllowed('GET, HEAD'));
 
-  if (desk !== undefined) registerDeskRoutes(app, desk);
+  if (desk !== undefined) registerDeskRoutes(app, desk, options.providerWebhooks);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.all('/healthz', methodNotAllowed('GET, HEAD'));

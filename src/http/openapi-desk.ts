@@ -32,6 +32,10 @@ import {
   type Route,
   type Security,
 } from './openapi-kit.js';
+import { CASE_TAG, caseBodySchemas, caseRoutes } from './openapi-cases.js';
+import { PAYOUT_TAG, payoutBodySchemas, payoutRoutes } from './openapi-payouts.js';
+import { providerWebhookRoutes } from './openapi-provider-webhooks.js';
+import { WEBHOOK_TAG, webhookBodySchemas, webhookRoutes } from './openapi-webhooks.js';
 import type { ProblemCode } from './problems.js';
 import { MAX_ID_CHARS as MAX_AUDIT_QUERY_ID_CHARS } from './routes/audit.js';
 import { AUTH_PAGE_LIMITS, MAX_AUTH_BODY_BYTES } from './routes/auth.js';
@@ -237,6 +241,9 @@ export function requestBodySchemas(): Record<string, Json> {
       properties: { evidence: evidenceFiles(1) },
     },
     Withdrawal: asComponent(withdrawSchema, 'Withdrawal'),
+    ...caseBodySchemas(),
+    ...webhookBodySchemas(),
+    ...payoutBodySchemas(),
   };
 }
 
@@ -671,7 +678,16 @@ function auditRoutes(): Route[] {
 
 /** Every operation the desk adds to the app. */
 export function deskRoutes(): Route[] {
-  return [...authRoutes(), ...factRoutes(), ...requestRoutes(), ...auditRoutes()];
+  return [
+    ...authRoutes(),
+    ...factRoutes(),
+    ...requestRoutes(),
+    ...auditRoutes(),
+    ...caseRoutes(),
+    ...webhookRoutes(),
+    ...payoutRoutes(),
+    ...providerWebhookRoutes(),
+  ];
 }
 
 export const DESK_TAGS: readonly Json[] = [
@@ -680,4 +696,7 @@ export const DESK_TAGS: readonly Json[] = [
   { name: 'facts', description: "Billing facts fed by the seller's billing system" },
   { name: 'refund-requests', description: 'Refund requests, decisions and evidence' },
   { name: 'audit', description: 'The hash-chained audit log of every change' },
+  CASE_TAG,
+  WEBHOOK_TAG,
+  PAYOUT_TAG,
 ];

@@ -18,6 +18,10 @@ import {
   PRODUCTS,
   REPORT_CAUSES,
 } from '../engine/index.js';
+import { CASE_VIEW_SCHEMAS } from './openapi-cases.js';
+import { PAYOUT_VIEW_SCHEMAS } from './openapi-payouts.js';
+import { PROVIDER_WEBHOOK_VIEW_SCHEMAS } from './openapi-provider-webhooks.js';
+import { WEBHOOK_VIEW_SCHEMAS } from './openapi-webhooks.js';
 import { ref, type Json } from './openapi-kit.js';
 
 const instant: Json = {
@@ -290,4 +294,14 @@ export const VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
       }),
     ],
   },
+
+  // ── Review and the SLA queue (openapi-cases.ts) ─────────────────────────────────────────
+  ...CASE_VIEW_SCHEMAS,
+
+  // ── Webhooks and inbound mail (openapi-webhooks.ts) ─────────────────────────────────────
+  ...WEBHOOK_VIEW_SCHEMAS,
+
+  // ── Payouts (openapi-payouts.ts) ───────────────────────────────────────────────────────
+  ...PAYOUT_VIEW_SCHEMAS,
+  ...PROVIDER_WEBHOOK_VIEW_SCHEMAS,
 };

@@ -66,7 +66,8 @@ const problemSchema: Json = {
     },
     state: {
       enum: [...REQUEST_STATES],
-      description: 'for request_state_conflict: the state of the request that refused the change',
+      description:
+        'for request_state_conflict and illegal_transition: the state of the request that refused the change',
     },
   },
 };

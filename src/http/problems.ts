@@ -30,6 +30,11 @@ export const PROBLEM_CODES = [
   'idempotency_key_in_flight',
   'unknown_reference',
   'inconsistent_facts',
+  'illegal_transition',
+  'ledger_refused',
+  'payout_state_conflict',
+  'webhook_rejected',
+  'provider_unavailable',
 ] as const;
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number];
@@ -64,6 +69,11 @@ export const PROBLEMS: { readonly [C in ProblemCode]: ProblemKind } = {
   idempotency_key_in_flight: { status: 409, title: 'Idempotency-Key still in flight' },
   unknown_reference: { status: 422, title: 'Refers to facts that are not stored' },
   inconsistent_facts: { status: 422, title: 'Contradicts the stored facts' },
+  illegal_transition: { status: 409, title: 'The case cannot make this move from its state' },
+  ledger_refused: { status: 409, title: 'The order does not cover this refund' },
+  payout_state_conflict: { status: 409, title: "Not allowed in the payout's current state" },
+  webhook_rejected: { status: 400, title: 'Webhook signature or event refused' },
+  provider_unavailable: { status: 503, title: 'Payment provider unavailable' },
 };
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';

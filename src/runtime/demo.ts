@@ -7,7 +7,7 @@ import { appendAudit } from '../app/audit.js';
 import { bootstrapAdmin } from '../app/auth/staff.js';
 import { submitRefundRequest } from '../app/requests/intake.js';
 import type { DeskDeps, Origin } from '../app/context.js';
-import { DAY_MS, HOUR_MS, PRODUCTS, type Product } from '../engine/index.js';
+import { DAY_MS, formatInstant, HOUR_MS, PRODUCTS, type Product } from '../engine/index.js';
 
 export const DEMO_ORIGIN: Origin = { actor: { kind: 'system', id: 'demo' }, ip: null };
 
@@ -263,7 +263,8 @@ export async function loadDemo(deps: DeskDeps): Promise<void> {
         description: story.description,
         networkContext: {
           targetSites: ['example.com'],
-          timestamps: [],
+          // Complete materials: the review case starts its SLA clock at intake.
+          timestamps: [formatInstant(deps.clock.nowMs() - DAY_MS)],
           egressCidrs: ['203.0.113.0/24'],
           clientConfig: 'curl 8.5 through http://gateway:8000',
         },

@@ -7,14 +7,18 @@ import { join } from 'node:path';
 import { systemClock, type Clock, type DeskDeps } from '../app/context.js';
 import { mailerFromEnv } from '../app/mail.js';
 import { listen, type RunningServer } from '../http/server.js';
+import { startWorker } from '../jobs/worker.js';
 import type { Store } from '../store/connect.js';
 import type { DeskConfig } from './config.js';
 import { DEMO_STAFF, isEmpty, loadDemo } from './demo.js';
+import { describePayouts, NO_PAYOUTS_CONFIG, openPayouts, type OpenPayouts } from './payouts.js';
 import { openMigratedStore, redactUrl } from './store.js';
 
 export interface OpenDesk {
   readonly deps: DeskDeps;
   readonly store: Store;
+  /** Provider adapters and webhook verifiers (runtime/payouts.ts). */
+  readonly payouts: OpenPayouts;
   close(): Promise<void>;
 }
 
@@ -35,14 +39,36 @@ export async function openDesk(
     mailer,
     evidenceDir: config.evidenceDir,
     publicUrl: config.publicUrl,
+    notify: config.notify,
     ...(config.hostTokenSecret === undefined ? {} : { hostTokenSecret: config.hostTokenSecret }),
+    ...(config.cases === undefined ? {} : { cases: config.cases }),
   };
+  const payouts = await openPayouts(config.payouts ?? NO_PAYOUTS_CONFIG, deps);
   return {
     deps,
     store,
+    payouts,
     async close() {
+      payouts.close();
       if ('close' in mailer) mailer.close();
       await store.close();
+    },
+  };
+}
+
+/** The worker and the payout loops (delivery, reconciliation, extensions), stopped together. */
+interface RunningWorkers {
+  readonly workerId: string;
+  stop(): Promise<void>;
+}
+
+function startWorkers(desk: OpenDesk, onError?: (error: unknown) => void): RunningWorkers {
+  const worker = startWorker(desk.deps, onError === undefined ? {} : { onError });
+  const payoutLoops = desk.payouts.start(worker.workerId, onError);
+  return {
+    workerId: worker.workerId,
+    async stop() {
+      await Promise.all([worker.stop(), payoutLoops.stop()]);
     },
   };
 }
@@ -68,18 +94,49 @@ export async function serveDesk(
     server = await listen({
       hostname: config.hostname,
       port: config.port,
-      app: { desk: desk.deps },
+      app: { desk: desk.deps, providerWebhooks: desk.payouts.verifiers },
     });
   } catch (error) {
     await desk.close();
     throw error;
   }
+  // Timers, case mail, webhooks and payouts: in this process unless separate workers do it
+  // (WORKER=0).
+  const worker: RunningWorkers | undefined = config.worker ? startWorkers(desk) : undefined;
   log.write(`database: ${redactUrl(config.databaseUrl)}`);
   log.write(`Refund Desk listening on ${server.url}`);
+  if (worker === undefined) log.write('worker: off (WORKER=0); run `refund-desk worker`');
+  else log.write(describePayouts(config.payouts ?? NO_PAYOUTS_CONFIG));
   return {
     url: server.url,
     async close() {
       await server.close();
+      await worker?.stop();
+      await desk.close();
+    },
+  };
+}
+
+/**
+ * `refund-desk worker`: the worker alone (timers, case mail, webhooks, payouts, extensions),
+ * until closed.
+ */
+export async function runDeskWorker(
+  config: DeskConfig,
+  env: NodeJS.ProcessEnv,
+  log: ServeLog,
+): Promise<{ readonly workerId: string; close(): Promise<void> }> {
+  const desk = await openDesk(config, env);
+  const worker = startWorkers(desk, (error) =>
+    log.write(`worker error: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  log.write(`database: ${redactUrl(config.databaseUrl)}`);
+  log.write(`Refund Desk worker ${worker.workerId} running`);
+  log.write(describePayouts(config.payouts ?? NO_PAYOUTS_CONFIG));
+  return {
+    workerId: worker.workerId,
+    async close() {
+      await worker.stop();
       await desk.close();
     },
   };

@@ -6,7 +6,8 @@ import type { DeskConfig } from './config.js';
 export async function openMigratedStore(
   config: Pick<DeskConfig, 'databaseUrl'>,
 ): Promise<{ store: Store; applied: string[] }> {
-  const store = openStore({ url: config.databaseUrl });
+  // SQLite: WAL checkpoints on a worker thread, not inside a request's commit (store/connect.ts).
+  const store = openStore({ url: config.databaseUrl, sqliteCheckpoints: 'background' });
   try {
     const result = await migrateToLatest(store.db, store.engine);
     return { store, applied: (result.results ?? []).map((r) => r.migrationName) };

@@ -4,12 +4,18 @@ import type { Engine } from './connect.js';
 import * as initial from './migrations/0001-initial.js';
 import * as auth from './migrations/0002-auth.js';
 import * as intake from './migrations/0003-intake.js';
+import * as cases from './migrations/0004-cases.js';
+import * as timersNotify from './migrations/0005-timers-notify.js';
+import * as payouts from './migrations/0006-payouts.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-auth': auth,
   '0003-intake': intake,
+  '0004-cases': cases,
+  '0005-timers-notify': timersNotify,
+  '0006-payouts': payouts,
 };
 
 /**

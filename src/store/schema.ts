@@ -123,6 +123,12 @@ export interface RefundRequestTable {
   updatedAtMs: number;
   /** Optimistic-concurrency counter; bumped by every change. */
   rowVersion: number;
+  /**
+   * SLA due instants, a cache recomputed from `case_transitions` on every move (the log is the
+   * truth); null while not known (the clock is paused or stopped before the count is reached).
+   */
+  slaTargetAtMs: number | null;
+  slaDeadlineAtMs: number | null;
 }
 
 export interface DecisionTable {
@@ -238,6 +244,254 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** Payout states: only ever move forward (queued → unknown → pending → succeeded | declined). */
+export type PayoutStatus = 'queued' | 'unknown' | 'pending' | 'succeeded' | 'declined';
+
+/** One refund instruction to a payment provider (the outbox row), created under the order's lock. */
+export interface PayoutTable {
+  id: string;
+  requestId: string;
+  orderId: string;
+  /** The decision whose amount is paid. */
+  decisionId: string | null;
+  /** Why it is paid: an approved refund or an accepted pro-rata offer. */
+  source: 'approved' | 'prorata';
+  /** card, paypal, bank_transfer, manual (PayoutMethod). */
+  method: string;
+  provider: string;
+  chargeRef: string;
+  amountMinor: number;
+  currency: string;
+  /** Derived from the id; stored before the first call, the same on every retry. */
+  idempotencyKey: string;
+  status: PayoutStatus;
+  providerRefundId: string | null;
+  failureCode: string | null;
+  failureReason: string | null;
+  /** Staff's reference when they marked a bank transfer or manual payout paid. */
+  reference: string | null;
+  attempts: number;
+  nextAttemptAtMs: number;
+  leaseOwner: string | null;
+  leaseUntilMs: number | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  settledAtMs: number | null;
+}
+
+/** Every call to a provider, recorded before the call. */
+export interface PayoutAttemptTable {
+  payoutId: string;
+  seq: number;
+  kind: 'refund' | 'lookup';
+  worker: string;
+  startedAtMs: number;
+  finishedAtMs: number | null;
+  /** succeeded, pending, declined, unknown, not_found; null while (or if never) answered. */
+  outcome: string | null;
+  detail: string | null;
+}
+
+/** Provider webhooks, keyed by the provider's event id: each is applied at most once. */
+export interface ProviderEventTable {
+  provider: string;
+  eventId: string;
+  payoutId: string | null;
+  type: string;
+  /** applied, ignored (stale or duplicate state), unmatched (no such payout). */
+  result: string;
+  payloadJson: string;
+  receivedAtMs: number;
+}
+
+/** A service extension sent to the seller's provisioning system, tracked to acknowledgement. */
+export interface ExtensionCommandTable {
+  id: string;
+  requestId: string;
+  orderId: string;
+  decisionId: string | null;
+  extensionDays: number;
+  status: 'queued' | 'unknown' | 'acknowledged' | 'rejected';
+  attempts: number;
+  nextAttemptAtMs: number;
+  leaseOwner: string | null;
+  leaseUntilMs: number | null;
+  lastError: string | null;
+  acknowledgement: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  settledAtMs: number | null;
+}
+
+/** One row of a case's state log (0004-cases): the case entered `toState` at `atMs`. */
+export interface CaseTransitionTable {
+  requestId: string;
+  /** 1, 2, … per request. */
+  seq: number;
+  event: string;
+  /** null for the first row, written at intake. */
+  fromState: string | null;
+  toState: string;
+  actorKind: string;
+  actorId: string;
+  reason: string;
+  atMs: number;
+}
+
+/** Questions asked of the customer during review, and their answer. */
+export interface InfoRequestTable {
+  id: string;
+  requestId: string;
+  /** JSON array of the questions. */
+  questionsJson: string;
+  /** `kind:id` of who asked. */
+  askedBy: string;
+  askedAtMs: number;
+  answerText: string | null;
+  answeredVia: 'portal' | 'email' | 'staff' | null;
+  answeredBy: string | null;
+  answeredAtMs: number | null;
+}
+
+/** A reviewer's finding on a report: its cause and the remediation. */
+export interface CaseFindingTable {
+  id: string;
+  requestId: string;
+  reportId: string;
+  cause: string;
+  remediation: string;
+  remediatedAtMs: number | null;
+  recordedBy: string;
+  recordedAtMs: number;
+}
+
+/** An approval above the second-approval amount, waiting for (or given) a second approver. */
+export interface CaseApprovalTable {
+  id: string;
+  requestId: string;
+  /** The decision (seq) whose amount is approved. */
+  decisionSeq: number;
+  amountMinor: number;
+  currency: string;
+  /** `kind:id` of the first approver. */
+  requestedBy: string;
+  requestedAtMs: number;
+  reason: string;
+  status: 'pending' | 'confirmed' | 'returned';
+  decidedBy: string | null;
+  decidedAtMs: number | null;
+  note: string | null;
+}
+
+/** Timer kinds (0005-timers-notify). */
+export type TimerKind = 'redecide' | 'sla_warning' | 'sla_breach' | 'progress_update';
+/** pending → done (the effect happened, or a re-check found nothing to do) | cancelled. */
+export type TimerStatus = 'pending' | 'done' | 'cancelled';
+
+/** A durable timer: one effect due at an instant, claimed by a worker under a lease. */
+export interface TimerTable {
+  id: string;
+  kind: TimerKind;
+  /** Unique: scheduling the same effect twice is one timer. */
+  effectKey: string;
+  requestId: string;
+  dueAtMs: number;
+  /** JSON object of what the handler needs (the decision id to re-decide, …). */
+  payloadJson: string;
+  status: TimerStatus;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntilMs: number | null;
+  lastError: string | null;
+  /** What the handler found: fired, stale, … */
+  outcome: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  finishedAtMs: number | null;
+}
+
+/** An effect that happened, written in the transaction that marks its timer done. */
+export interface TimerEffectTable {
+  effectKey: string;
+  timerId: string;
+  kind: TimerKind;
+  requestId: string;
+  worker: string;
+  detailJson: string;
+  atMs: number;
+}
+
+export type NotificationKind = 'received' | 'information_needed' | 'decided' | 'progress_update';
+export type OutboxStatus = 'queued' | 'sent' | 'failed';
+
+/** An email queued with the change that caused it (the outbox row). */
+export interface NotificationTable {
+  id: string;
+  /** Unique: queueing the same notice twice is one email. */
+  dedupeKey: string;
+  requestId: string;
+  kind: NotificationKind;
+  toAddress: string;
+  replyTo: string | null;
+  subject: string;
+  text: string;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAtMs: number;
+  leaseOwner: string | null;
+  leaseUntilMs: number | null;
+  lastError: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  sentAtMs: number | null;
+}
+
+/** Where case events are posted, signed with the endpoint's secret. */
+export interface WebhookEndpointTable {
+  id: string;
+  url: string;
+  secret: string;
+  description: string;
+  enabled: Flag;
+  createdBy: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+export type WebhookDeliveryStatus = 'queued' | 'delivered' | 'failed';
+
+/** One event for one endpoint (unique per endpoint and event). */
+export interface WebhookDeliveryTable {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  requestId: string;
+  /** The exact body posted (the signature covers these bytes). */
+  payloadJson: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAtMs: number;
+  leaseOwner: string | null;
+  leaseUntilMs: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+  deliveredAtMs: number | null;
+}
+
+/** The delivery log: every POST of a delivery. */
+export interface WebhookAttemptTable {
+  deliveryId: string;
+  attempt: number;
+  worker: string;
+  startedAtMs: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
 export interface Database {
   customers: CustomerTable;
   plans: PlanTable;
@@ -258,4 +512,18 @@ export interface Database {
   signInLinks: SignInLinkTable;
   policyVersions: PolicyVersionTable;
   auditLog: AuditLogTable;
+  caseTransitions: CaseTransitionTable;
+  infoRequests: InfoRequestTable;
+  caseFindings: CaseFindingTable;
+  caseApprovals: CaseApprovalTable;
+  payouts: PayoutTable;
+  payoutAttempts: PayoutAttemptTable;
+  providerEvents: ProviderEventTable;
+  extensionCommands: ExtensionCommandTable;
+  timers: TimerTable;
+  timerEffects: TimerEffectTable;
+  notifications: NotificationTable;
+  webhookEndpoints: WebhookEndpointTable;
+  webhookDeliveries: WebhookDeliveryTable;
+  webhookAttempts: WebhookAttemptTable;
 }

@@ -62,7 +62,9 @@ describeEachEngine('refund-request intake', (store: () => TestStore) => {
 
   describe('each outcome opens the request in its state', () => {
     const cases = [
-      ['approved', 'full_refund', seedOrderWithWideIncident],
+      // An approval starts its payout in the same transaction: the request answers in the state
+      // it is in now (the state log holds approved, then payout_pending).
+      ['payout_pending', 'full_refund', seedOrderWithWideIncident],
       ['prorata_offered', 'prorata', seedOrderWithLocalIncident],
       ['pending_remediation', 'pending', seedOrderWithServiceReport],
       ['in_review', 'manual_review', seedOrderWithUndeterminedReport],
@@ -514,9 +516,9 @@ describeEachEngine('refund-request intake', (store: () => TestStore) => {
   describe('withdrawal', () => {
     it('the owner withdraws an open request once; then 409 naming the state; audited', async () => {
       const d = desk();
-      const order = await seedOrderWithWideIncident(d.deps);
+      const order = await seedOrderWithServiceReport(d.deps);
       const created = await file(d, order);
-      expect(created.request.state).toBe('approved');
+      expect(created.request.state).toBe('pending_remediation');
       d.clock.advance(60_000);
       const res = await d.app.request(
         `${BASE}/${created.request.id}/withdraw`,
@@ -546,7 +548,9 @@ describeEachEngine('refund-request intake', (store: () => TestStore) => {
         .where('action', '=', 'refund_request.withdrawn')
         .execute();
       expect(audit).toHaveLength(1);
-      expect(JSON.parse(audit[0]?.beforeJson ?? 'null')).toMatchObject({ state: 'approved' });
+      expect(JSON.parse(audit[0]?.beforeJson ?? 'null')).toMatchObject({
+        state: 'pending_remediation',
+      });
       expect(JSON.parse(audit[0]?.afterJson ?? 'null')).toMatchObject({
         state: 'withdrawn',
         reason: 'works again',

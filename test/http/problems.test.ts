@@ -9,6 +9,9 @@ import { createApp } from '../../src/http/app.js';
 import { requireActor, requireStaff } from '../../src/http/guards.js';
 import { openStore } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import { CASE_PROBLEM_TRIGGERS } from '../support/cases-desk.js';
+import { PAYOUT_PROBLEM_TRIGGERS } from '../support/payouts-desk.js';
+import { PROVIDER_WEBHOOK_PROBLEM_TRIGGERS } from '../support/provider-webhooks.js';
 import { INTAKE_PROBLEM_TRIGGERS } from '../support/intake.js';
 import { FACT_PROBLEM_TRIGGERS } from '../support/facts.js';
 import { deskOver, postJson, staffSessionCookie } from '../support/people.js';
@@ -86,6 +89,9 @@ const triggers: Record<ProblemCode, () => Promise<Response> | Response> = {
   email_taken: createStaffTwice,
   ...INTAKE_PROBLEM_TRIGGERS,
   ...FACT_PROBLEM_TRIGGERS,
+  ...CASE_PROBLEM_TRIGGERS,
+  ...PAYOUT_PROBLEM_TRIGGERS,
+  ...PROVIDER_WEBHOOK_PROBLEM_TRIGGERS,
 };
 
 /** Codes whose problems name fields (JSON pointers): their triggers must carry `errors`. */
@@ -132,6 +138,11 @@ describe('problem codes', () => {
       idempotency_key_in_flight: 409,
       unknown_reference: 422,
       inconsistent_facts: 422,
+      illegal_transition: 409,
+      ledger_refused: 409,
+      payout_state_conflict: 409,
+      webhook_rejected: 400,
+      provider_unavailable: 503,
     });
   });
 

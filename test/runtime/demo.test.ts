@@ -40,7 +40,8 @@ describeEachEngine('demo data', (store) => {
         { orderId: 'ord_demo_crypto', state: 'denied', outcome: 'denied', refundMinor: 0 },
         {
           orderId: 'ord_demo_incident',
-          state: 'approved',
+          // Approved at intake; the approval queued its payout in the same transaction.
+          state: 'payout_pending',
           outcome: 'full_refund',
           refundMinor: 8_800,
         },

@@ -17,8 +17,15 @@ import {
 import { newId } from '../../src/app/ids.js';
 import { OutboxMailer } from '../../src/app/mail.js';
 import { createApp } from '../../src/http/app.js';
+import {
+  providerWebhookVerifiers,
+  type ProviderWebhookVerifiers,
+} from '../../src/payouts/provider-webhooks.js';
 import type { Store } from '../../src/store/connect.js';
 import { checkAgainstOpenApi, type Exchange } from './openapi.js';
+
+/** The Stripe webhook secret of every test desk (test/support/provider-webhooks.ts signs). */
+export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_refund_desk_test_secret';
 
 /** 2026-03-02T10:00:00Z, the shared fixtures' T0. */
 export const DESK_T0_MS = Date.parse('2026-03-02T10:00:00.000Z');
@@ -42,6 +49,8 @@ export function deskOver(
     readonly hostTokenSecret?: string;
     /** Hears of every exchange with a documented operation (see checkAgainstOpenApi). */
     readonly onExchange?: (exchange: Exchange) => void;
+    /** Default: Stripe webhooks verified with TEST_STRIPE_WEBHOOK_SECRET, PayPal unconfigured. */
+    readonly providerWebhooks?: ProviderWebhookVerifiers;
   } = {},
 ): TestDesk {
   const root = mkdtempSync(join(tmpdir(), 'refund-desk-people-'));
@@ -61,7 +70,15 @@ export function deskOver(
     clock,
     outbox,
     // Every exchange of every desk test is also checked against the app's OpenAPI document.
-    app: checkAgainstOpenApi(createApp({ desk: deps }), options.onExchange),
+    app: checkAgainstOpenApi(
+      createApp({
+        desk: deps,
+        providerWebhooks:
+          options.providerWebhooks ??
+          providerWebhookVerifiers({ stripeSecret: TEST_STRIPE_WEBHOOK_SECRET }, null),
+      }),
+      options.onExchange,
+    ),
     newMail() {
       let names: string[];
       try {

@@ -9,7 +9,8 @@
  * Evidence files are vetted before anything is written and stored before the transaction; when
  * the transaction refuses or fails, they are removed again.
  */
-import { initialState, OPEN_STATES, type RequestState } from '../../domain/request-state.js';
+import { DECISION_EVENT } from '../../domain/case-state.js';
+import { initialState, type RequestState } from '../../domain/request-state.js';
 import {
   formatFieldError,
   parseInstantMs,
@@ -18,13 +19,22 @@ import {
 } from '../../engine/index.js';
 import type { DecisionTable, RefundRequestTable } from '../../store/schema.js';
 import { appendAuditMany } from '../audit.js';
-import type { DeskDeps, Origin } from '../context.js';
+import { askCustomerInTransaction } from '../cases/info.js';
+import { missingMaterials } from '../cases/materials.js';
+import { initialDueInstants, recordFirstTransition } from '../cases/move.js';
+import { SYSTEM_ORIGIN, type DeskDeps, type Origin } from '../context.js';
 import { decideCase } from '../decide.js';
 import { vetEvidence, type EvidenceUpload } from '../evidence.js';
 import { assembleCaseOfOrder } from '../facts.js';
 import { newId } from '../ids.js';
 import { notFound, type RequestError } from './errors.js';
 import { recordEvidence, withStoredEvidence } from './evidence.js';
+import {
+  findOpenRequest,
+  insertDecisionRow,
+  insertRequestRow,
+  lockOrderForIntake,
+} from './intake-queries.js';
 import type { RefundRequestInput } from './input.js';
 import { requestView, type EvidenceView, type RefundRequestView } from './views.js';
 
@@ -47,10 +57,7 @@ export async function submitRefundRequest(
   const { store } = deps;
   return withStoredEvidence(deps, vetted.value, (stored) =>
     store.db.transaction().execute(async (trx): Promise<Result<SubmittedRequest, RequestError>> => {
-      let orderQuery = trx.selectFrom('orders').selectAll().where('id', '=', input.orderId);
-      // Serialises intake per order on PostgreSQL (SQLite runs one writer at a time anyway).
-      if (store.engine === 'postgres') orderQuery = orderQuery.forUpdate();
-      const order = await orderQuery.executeTakeFirst();
+      const order = await lockOrderForIntake(trx, input.orderId);
       if (order === undefined || order.customerId !== customerId) {
         return { ok: false, error: notFound('order') };
       }
@@ -69,12 +76,7 @@ export async function submitRefundRequest(
           },
         };
       }
-      const open = await trx
-        .selectFrom('refundRequests')
-        .select(['id', 'state'])
-        .where('orderId', '=', order.id)
-        .where('state', 'in', [...OPEN_STATES])
-        .executeTakeFirst();
+      const open = await findOpenRequest(trx, order.id);
       if (open !== undefined) {
         return {
           ok: false,
@@ -103,6 +105,8 @@ export async function submitRefundRequest(
       }
       const { decision, policy } = decided.value;
       const state: RequestState = initialState(decision.outcome);
+      const policyRef = { policyId: policy.id, policyVersion: policy.version };
+      const due = await initialDueInstants(trx, deps, policyRef, state, nowMs);
 
       const requestRow: RefundRequestTable = {
         id: newId('rr', nowMs),
@@ -121,8 +125,10 @@ export async function submitRefundRequest(
         createdAtMs: nowMs,
         updatedAtMs: nowMs,
         rowVersion: 1,
+        slaTargetAtMs: due.targetAtMs,
+        slaDeadlineAtMs: due.deadlineAtMs,
       };
-      await trx.insertInto('refundRequests').values(requestRow).execute();
+      await insertRequestRow(trx, requestRow);
       const decisionRow: DecisionTable = {
         id: newId('dec', nowMs),
         requestId: requestRow.id,
@@ -141,9 +147,9 @@ export async function submitRefundRequest(
         actorId: null,
         note: null,
       };
-      await trx.insertInto('decisions').values(decisionRow).execute();
+      await insertDecisionRow(trx, decisionRow);
 
-      const request = requestView(requestRow);
+      let request = requestView(requestRow);
       const evidence = await recordEvidence(trx, origin, nowMs, request.id, stored);
       await appendAuditMany(trx, store.engine, origin, nowMs, [
         {
@@ -170,6 +176,34 @@ export async function submitRefundRequest(
         },
         ...evidence.audit,
       ]);
+      // Seq 1 of the case's state log: the engine's first decision, by the desk itself. Its
+      // effects may move the case on at once (an approval starts its payout), so the request
+      // is read again below.
+      await recordFirstTransition(trx, deps, {
+        requestId: requestRow.id,
+        event: DECISION_EVENT[decision.outcome],
+        toState: state,
+        actor: SYSTEM_ORIGIN.actor,
+        atMs: nowMs,
+      });
+      // A review case without what reproduces the issue: its materials are not complete, so the
+      // customer is asked at once and the SLA clock waits for the answer (cases/materials.ts).
+      const missing = state === 'in_review' ? missingMaterials(input.networkContext) : [];
+      if (missing.length > 0) {
+        const asked = await askCustomerInTransaction(trx, deps, SYSTEM_ORIGIN, {
+          requestId: request.id,
+          questions: missing,
+          reason:
+            'The materials are incomplete: the review needs details that reproduce the issue.',
+        });
+        if (!asked.ok) throw new Error(`intake could not ask for materials: ${asked.error.detail}`);
+      }
+      const current = await trx
+        .selectFrom('refundRequests')
+        .selectAll()
+        .where('id', '=', requestRow.id)
+        .executeTakeFirstOrThrow();
+      request = requestView(current);
       return { ok: true, value: { request, decision, evidence: evidence.views } };
     }),
   );
