@@ -16,6 +16,7 @@
 import type { Transaction } from 'kysely';
 import { addBusinessDays, businessDaysBetween } from '../domain/calendar.js';
 import { CLOCK_BY_STATE, type CaseState } from '../domain/case-state.js';
+import { prepareQuery } from '../store/prepared.js';
 import type { Database } from '../store/schema.js';
 import { caseConfigOf } from './cases/config.js';
 import type { CaseTransitionRecord } from './case-transition.js';
@@ -63,13 +64,17 @@ export async function scheduleNextProgressUpdate(
   requestId: string,
   submittedAtMs: number,
   nowMs: number,
+  options: { readonly fresh?: boolean } = {},
 ): Promise<void> {
   const { progressUpdateBusinessDays } = notifySettingsOf(deps);
   const elapsed = businessDaysBetween(caseConfigOf(deps).calendar, submittedAtMs, nowMs);
   const n = Math.floor(elapsed / progressUpdateBusinessDays) + 1;
   const key = progressKey(requestId, n);
-  // Only the next one stays pending (a timer running now is finished by its worker).
-  await cancelTimers(trx, nowMs, requestId, ['progress_update'], { exceptEffectKey: key });
+  // Only the next one stays pending (a timer running now is finished by its worker); a case
+  // created in this transaction (`fresh`) has none to cancel.
+  if (options.fresh !== true) {
+    await cancelTimers(trx, nowMs, requestId, ['progress_update'], { exceptEffectKey: key });
+  }
   await scheduleTimer(trx, nowMs, {
     kind: 'progress_update',
     effectKey: key,
@@ -79,6 +84,22 @@ export async function scheduleNextProgressUpdate(
   });
 }
 
+const selectTimerBasis = prepareQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('refundRequests')
+    .select(['submittedAtMs', 'slaTargetAtMs', 'slaDeadlineAtMs'])
+    .where('id', '=', p.requestId),
+);
+
+const selectLatestDecision = prepareQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('decisions')
+    .select(['id', 'decidableAtMs'])
+    .where('requestId', '=', p.requestId)
+    .orderBy('seq', 'desc')
+    .limit(1),
+);
+
 export async function planCaseTimers(
   trx: Transaction<Database>,
   deps: DeskDeps,
@@ -86,26 +107,20 @@ export async function planCaseTimers(
 ): Promise<void> {
   const { requestId, toState } = record;
   const nowMs = deps.clock.nowMs();
-  const request = await trx
-    .selectFrom('refundRequests')
-    .select(['submittedAtMs', 'slaTargetAtMs', 'slaDeadlineAtMs'])
-    .where('id', '=', requestId)
-    .executeTakeFirst();
+  const request = await selectTimerBasis.first(trx, { requestId });
   if (request === undefined) throw new Error(`timers: no request ${requestId}`);
+  // Seq 1 (intake): the case was created in this transaction and has no timer to cancel yet.
+  const fresh = record.fromState === null;
 
   // The case re-decides itself when its remediation window closes.
   if (toState === 'pending_remediation') {
-    const decision = await trx
-      .selectFrom('decisions')
-      .select(['id', 'decidableAtMs'])
-      .where('requestId', '=', requestId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const decision = await selectLatestDecision.first(trx, { requestId });
     const key = decision === undefined ? undefined : redecideKey(decision.id);
-    await cancelTimers(trx, nowMs, requestId, ['redecide'], {
-      ...(key === undefined ? {} : { exceptEffectKey: key }),
-    });
+    if (!fresh) {
+      await cancelTimers(trx, nowMs, requestId, ['redecide'], {
+        ...(key === undefined ? {} : { exceptEffectKey: key }),
+      });
+    }
     if (decision !== undefined && key !== undefined && decision.decidableAtMs !== null) {
       await scheduleTimer(trx, nowMs, {
         kind: 'redecide',
@@ -115,7 +130,7 @@ export async function planCaseTimers(
         payload: { decisionId: decision.id },
       });
     }
-  } else {
+  } else if (!fresh) {
     await cancelTimers(trx, nowMs, requestId, ['redecide']);
   }
 
@@ -137,16 +152,18 @@ export async function planCaseTimers(
         dueAtMs: request.slaDeadlineAtMs,
       });
     }
-  } else {
+  } else if (!fresh) {
     await cancelTimers(trx, nowMs, requestId, ['sla_warning', 'sla_breach']);
   }
 
   // Progress updates while the customer waits for a decision.
   if (AWAITING_DECISION.has(toState)) {
     if (record.fromState === null || !AWAITING_DECISION.has(record.fromState)) {
-      await scheduleNextProgressUpdate(trx, deps, requestId, request.submittedAtMs, nowMs);
+      await scheduleNextProgressUpdate(trx, deps, requestId, request.submittedAtMs, nowMs, {
+        fresh,
+      });
     }
-  } else {
+  } else if (!fresh) {
     await cancelTimers(trx, nowMs, requestId, ['progress_update']);
   }
 }

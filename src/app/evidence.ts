@@ -15,7 +15,7 @@
  * characters, so no part of a client's name ever reaches a path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs';
+import { writeFile, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
@@ -277,10 +277,26 @@ export async function vetEvidence(
 }
 
 /**
+ * Files up to this size are written synchronously: creating a small file on ext4 costs about
+ * 0.16 ms of CPU done in place, but 0.45 ms through the thread pool (three hand-offs: open,
+ * write, close), and blocking the event loop for 0.16 ms costs no request more than that. Larger
+ * files go through the thread pool, so a 10 MiB upload never stalls the other requests.
+ */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
+/**
  * Writes a new file (never over an existing one), owner-only. The callback API opens by path,
  * without the FileHandle object the promise API creates: less work per upload.
  */
 function writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
+  if (bytes.byteLength <= SYNC_WRITE_MAX_BYTES) {
+    try {
+      writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
   return new Promise((resolve, reject) => {
     writeFile(path, bytes, { flag: 'wx', mode: 0o600 }, (error) =>
       error === null ? resolve() : reject(error),

@@ -22,6 +22,7 @@ import {
 } from '../../domain/case-state.js';
 import { slaDueInstants, slaOf, type Sla, type SlaParameters } from '../../domain/sla.js';
 import type { Result } from '../../engine/index.js';
+import { prepareInsert } from '../../store/prepared.js';
 import type { Database, RefundRequestTable } from '../../store/schema.js';
 import { appendAudit } from '../audit.js';
 import type { Actor, DeskDeps } from '../context.js';
@@ -252,9 +253,8 @@ export async function insertTransition(
   trx: Transaction<Database>,
   record: CaseTransitionRecord,
 ): Promise<void> {
-  await trx
-    .insertInto('caseTransitions')
-    .values({
+  await insertTransitions.run(trx, [
+    {
       requestId: record.requestId,
       seq: record.seq,
       event: record.event,
@@ -264,9 +264,12 @@ export async function insertTransition(
       actorId: record.actor.id,
       reason: record.reason,
       atMs: record.atMs,
-    })
-    .execute();
+    },
+  ]);
 }
+
+/** The state-log insert, compiled once per database (store/prepared.ts). */
+const insertTransitions = prepareInsert('caseTransitions', 1);
 
 /** The SLA cache of a case that starts in `state` at `atMs` (seq 1 alone). */
 export async function initialDueInstants(

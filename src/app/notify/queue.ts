@@ -18,7 +18,8 @@ import type { Transaction } from 'kysely';
 import { TRANSITIONS, type CaseState } from '../../domain/case-state.js';
 import { businessDaysBetween } from '../../domain/calendar.js';
 import { explain, type Decision } from '../../engine/index.js';
-import type { Database, NotificationKind } from '../../store/schema.js';
+import { prepareQuery } from '../../store/prepared.js';
+import type { Database, NotificationKind, NotificationTable } from '../../store/schema.js';
 import { caseConfigOf } from '../cases/config.js';
 import type { CaseTransitionRecord } from '../case-transition.js';
 import type { DeskDeps } from '../context.js';
@@ -42,12 +43,10 @@ interface CaseMailRow extends CaseMailFacts {
   readonly state: string;
 }
 
-async function caseMailRow(
-  trx: Transaction<Database>,
-  deps: DeskDeps,
-  requestId: string,
-): Promise<CaseMailRow | undefined> {
-  const row = await trx
+// The queries of every case mail, compiled once per database (store/prepared.ts): intake runs
+// them on every request.
+const selectCaseMailRow = prepareQuery((db, p: { requestId: string }) =>
+  db
     .selectFrom('refundRequests as r')
     .innerJoin('orders as o', 'o.id', 'r.orderId')
     .innerJoin('customers as c', 'c.id', 'r.customerId')
@@ -62,8 +61,50 @@ async function caseMailRow(
       'o.email',
       'c.name',
     ])
-    .where('r.id', '=', requestId)
-    .executeTakeFirst();
+    .where('r.id', '=', p.requestId),
+);
+
+const selectLatestDecisionJson = prepareQuery((db, p: { requestId: string }) =>
+  db
+    .selectFrom('decisions')
+    .select('decisionJson')
+    .where('requestId', '=', p.requestId)
+    .orderBy('seq', 'desc')
+    .limit(1),
+);
+
+/** Inserts a notification unless its dedupe key is taken (the same notice queued twice). */
+const insertNotificationRow = prepareQuery((db, p: NotificationTable) =>
+  db
+    .insertInto('notifications')
+    .values({
+      id: p.id,
+      dedupeKey: p.dedupeKey,
+      requestId: p.requestId,
+      kind: p.kind,
+      toAddress: p.toAddress,
+      replyTo: p.replyTo,
+      subject: p.subject,
+      text: p.text,
+      status: p.status,
+      attempts: p.attempts,
+      nextAttemptAtMs: p.nextAttemptAtMs,
+      leaseOwner: p.leaseOwner,
+      leaseUntilMs: p.leaseUntilMs,
+      lastError: p.lastError,
+      createdAtMs: p.createdAtMs,
+      updatedAtMs: p.updatedAtMs,
+      sentAtMs: p.sentAtMs,
+    })
+    .onConflict((oc) => oc.column('dedupeKey').doNothing()),
+);
+
+async function caseMailRow(
+  trx: Transaction<Database>,
+  deps: DeskDeps,
+  requestId: string,
+): Promise<CaseMailRow | undefined> {
+  const row = await selectCaseMailRow.first(trx, { requestId });
   if (row === undefined) return undefined;
   return {
     caseId: row.id,
@@ -82,13 +123,7 @@ async function explainedDecision(
   trx: Transaction<Database>,
   row: CaseMailRow,
 ): Promise<{ decision: Decision; explanation: ReturnType<typeof explain> } | undefined> {
-  const stored = await trx
-    .selectFrom('decisions')
-    .select('decisionJson')
-    .where('requestId', '=', row.caseId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const stored = await selectLatestDecisionJson.first(trx, { requestId: row.caseId });
   if (stored === undefined) return undefined;
   const decision = JSON.parse(stored.decisionJson) as Decision;
   const policy = await policyOf(trx, row.policyId, row.policyVersion);
@@ -130,29 +165,25 @@ async function insertNotification(
   mail: ComposedMail,
 ): Promise<void> {
   const nowMs = deps.clock.nowMs();
-  await trx
-    .insertInto('notifications')
-    .values({
-      id: newId('ntf', nowMs),
-      dedupeKey,
-      requestId: row.caseId,
-      kind,
-      toAddress: row.to,
-      replyTo: replyToOf(deps, row.caseId) ?? null,
-      subject: mail.subject,
-      text: mail.text,
-      status: 'queued',
-      attempts: 0,
-      nextAttemptAtMs: nowMs,
-      leaseOwner: null,
-      leaseUntilMs: null,
-      lastError: null,
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-      sentAtMs: null,
-    })
-    .onConflict((oc) => oc.column('dedupeKey').doNothing())
-    .execute();
+  await insertNotificationRow.run(trx, {
+    id: newId('ntf', nowMs),
+    dedupeKey,
+    requestId: row.caseId,
+    kind,
+    toAddress: row.to,
+    replyTo: replyToOf(deps, row.caseId) ?? null,
+    subject: mail.subject,
+    text: mail.text,
+    status: 'queued',
+    attempts: 0,
+    nextAttemptAtMs: nowMs,
+    leaseOwner: null,
+    leaseUntilMs: null,
+    lastError: null,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+    sentAtMs: null,
+  });
 }
 
 /** The mail a case's move calls for, queued in the move's transaction. */

@@ -1,7 +1,8 @@
 /**
  * The statements intake runs on every request, compiled once per database (store/prepared.ts):
  * the order (locked on PostgreSQL, where intake serialises per order; SQLite runs one writer at
- * a time anyway), an open request on it, and the inserts of the request and its first decision.
+ * a time anyway), an open request on it, the inserts of the request and its first decision, and
+ * the request read back at the end.
  */
 import type { Transaction } from 'kysely';
 import { BLOCKING_STATES } from '../../domain/request-state.js';
@@ -25,6 +26,10 @@ const selectOpenRequest = prepareQuery((db, p: { orderId: string }) =>
     .where('orderId', '=', p.orderId)
     .where('state', 'in', [...BLOCKING_STATES])
     .limit(1),
+);
+
+const selectRequest = prepareQuery((db, p: { id: string }) =>
+  db.selectFrom('refundRequests').selectAll().where('id', '=', p.id),
 );
 
 const insertRequests = prepareInsert('refundRequests', 1);
@@ -58,4 +63,14 @@ export async function insertDecisionRow(
   row: DecisionTable,
 ): Promise<void> {
   await insertDecisions.run(trx, [row]);
+}
+
+/** The request row as the transaction left it (its effects may have moved the case on). */
+export async function readRequestRow(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<RefundRequestTable> {
+  const row = await selectRequest.first(trx, { id });
+  if (row === undefined) throw new Error(`refund request ${id} vanished in its own transaction`);
+  return row;
 }

@@ -34,6 +34,7 @@ import {
   insertDecisionRow,
   insertRequestRow,
   lockOrderForIntake,
+  readRequestRow,
 } from './intake-queries.js';
 import type { RefundRequestInput } from './input.js';
 import { requestView, type EvidenceView, type RefundRequestView } from './views.js';
@@ -198,12 +199,7 @@ export async function submitRefundRequest(
         });
         if (!asked.ok) throw new Error(`intake could not ask for materials: ${asked.error.detail}`);
       }
-      const current = await trx
-        .selectFrom('refundRequests')
-        .selectAll()
-        .where('id', '=', requestRow.id)
-        .executeTakeFirstOrThrow();
-      request = requestView(current);
+      request = requestView(await readRequestRow(trx, requestRow.id));
       return { ok: true, value: { request, decision, evidence: evidence.views } };
     }),
   );
