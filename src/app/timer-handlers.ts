@@ -15,18 +15,16 @@
  */
 import type { Transaction } from 'kysely';
 import { CLOCK_BY_STATE, DECISION_EVENT } from '../domain/case-state.js';
-import { formatInstant, parseInstantMs } from '../domain/time.js';
+import { formatInstant } from '../domain/time.js';
 import { formatFieldError } from '../engine/index.js';
-import type { Database, DecisionTable, TimerTable } from '../store/schema.js';
+import type { Database, TimerTable } from '../store/schema.js';
 import { appendAuditMany } from './audit.js';
 import { AWAITING_DECISION, scheduleNextProgressUpdate } from './case-timers.js';
 import { lockCase, moveCase, slaOfCase, stateOf } from './cases/move.js';
+import { decideStoredCase, recordEngineDecision } from './cases/redecide.js';
 import type { Actor, DeskDeps } from './context.js';
-import { decideCase } from './decide.js';
-import { assembleCaseOfOrder } from './facts.js';
-import { newId } from './ids.js';
 import { queueProgressUpdate } from './notify/queue.js';
-import { policyOf } from './requests/read.js';
+import { latestDecision } from './requests/read.js';
 import {
   scheduleTimer,
   type TimerContext,
@@ -60,13 +58,7 @@ export async function redecidePendingCase(
   if (stateOf(request) !== 'pending_remediation') {
     return { outcome: 'stale', why: `the case is ${request.state}` };
   }
-  const latest = await trx
-    .selectFrom('decisions')
-    .selectAll()
-    .where('requestId', '=', requestId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const latest = await latestDecision(trx, requestId);
   if (latest === undefined || latest.id !== decisionId) {
     return { outcome: 'stale', why: 'a newer decision replaced it' };
   }
@@ -74,66 +66,23 @@ export async function redecidePendingCase(
     return { outcome: 'stale', why: 'the decision is not decidable yet' };
   }
 
-  const order = await trx
-    .selectFrom('orders')
-    .selectAll()
-    .where('id', '=', request.orderId)
-    .executeTakeFirstOrThrow();
-  const facts = await assembleCaseOfOrder(trx, order, {
-    submittedAtMs: request.submittedAtMs,
-    evaluatedAtMs: nowMs,
-    legallyRequired: request.legallyRequired === 1,
-  });
-  const policy = await policyOf(trx, request.policyId, request.policyVersion);
-  const decided = decideCase(facts, { policy, errors: 'all' });
+  const decided = await decideStoredCase(trx, request, nowMs);
   if (!decided.ok) {
     // Kept on the timer and retried: the stored facts need fixing first.
     throw new Error(
       `case ${requestId} cannot be re-decided: ${decided.error.map(formatFieldError).join('; ')}`,
     );
   }
-  const { decision } = decided.value;
-  const decidableAtMs =
-    decision.decidableAt === null ? null : (parseInstantMs(decision.decidableAt) ?? null);
+  const { decision, decidableAtMs } = decided.value;
   if (decision.outcome === 'pending' && (decidableAtMs === null || decidableAtMs <= nowMs)) {
     throw new Error(`case ${requestId}: the engine is still pending at ${decision.decidableAt}`);
   }
-  const row: DecisionTable = {
-    id: newId('dec', nowMs),
+  const row = await recordEngineDecision(trx, deps, TIMER_ORIGIN, {
     requestId,
     seq: latest.seq + 1,
-    decidedAtMs: nowMs,
-    policyVersion: decision.policyVersion,
-    outcome: decision.outcome,
-    refundMinor: decision.refundCents,
-    extensionDays: decision.extensionDays,
-    currency: decision.currency,
-    decidableAtMs,
-    decisionJson: JSON.stringify(decision),
-    factsJson: JSON.stringify(facts),
-    source: 'engine',
-    actorId: null,
-    note: null,
-  };
-  await trx.insertInto('decisions').values(row).execute();
-  await appendAuditMany(trx, deps.store.engine, TIMER_ORIGIN, nowMs, [
-    {
-      action: 'decision.recorded',
-      entityKind: 'decision',
-      entityId: row.id,
-      after: {
-        requestId,
-        seq: row.seq,
-        source: row.source,
-        outcome: decision.outcome,
-        refundCents: decision.refundCents,
-        extensionDays: decision.extensionDays,
-        currency: decision.currency,
-        policyVersion: decision.policyVersion,
-        reasonCodes: decision.reasons.map((r) => r.code),
-      },
-    },
-  ]);
+    nowMs,
+    decided: decided.value,
+  });
   const moved = await moveCase(trx, deps, {
     requestId,
     event: DECISION_EVENT[decision.outcome],

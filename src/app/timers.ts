@@ -18,6 +18,8 @@
  *   retried after an exponential back-off, given up after `maxAttempts`.
  */
 import type { Transaction } from 'kysely';
+import { claimLeases, type LeaseRequest } from '../store/leases.js';
+import { prepareQuery, type PreparedQuery } from '../store/prepared.js';
 import type { Database, TimerKind, TimerTable } from '../store/schema.js';
 import type { DeskDeps } from './context.js';
 import { newId } from './ids.js';
@@ -51,40 +53,95 @@ export async function scheduleTimer(
   spec: TimerSpec,
 ): Promise<void> {
   if (!Number.isSafeInteger(spec.dueAtMs)) throw new RangeError('dueAtMs must be an instant');
-  const payloadJson = JSON.stringify(spec.payload ?? {});
-  await trx
-    .insertInto('timers')
-    .values({
-      id: newId('tmr', nowMs),
-      kind: spec.kind,
-      effectKey: spec.effectKey,
-      requestId: spec.requestId,
-      dueAtMs: spec.dueAtMs,
-      payloadJson,
-      status: 'pending',
-      attempts: 0,
-      leaseOwner: null,
-      leaseUntilMs: null,
-      lastError: null,
-      outcome: null,
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-      finishedAtMs: null,
-    })
-    .onConflict((oc) =>
-      oc
-        .column('effectKey')
-        .doUpdateSet({
-          dueAtMs: spec.dueAtMs,
-          payloadJson,
-          status: 'pending',
-          outcome: null,
-          finishedAtMs: null,
-          updatedAtMs: nowMs,
+  await upsertTimer.run(trx, {
+    id: newId('tmr', nowMs),
+    kind: spec.kind,
+    effectKey: spec.effectKey,
+    requestId: spec.requestId,
+    dueAtMs: spec.dueAtMs,
+    payloadJson: JSON.stringify(spec.payload ?? {}),
+    nowMs,
+  });
+}
+
+/** Scheduling's statement, compiled once per database (store/prepared.ts). */
+const upsertTimer = prepareQuery(
+  (
+    db,
+    p: Pick<TimerTable, 'id' | 'kind' | 'effectKey' | 'requestId' | 'dueAtMs' | 'payloadJson'> & {
+      nowMs: number;
+    },
+  ) =>
+    db
+      .insertInto('timers')
+      .values({
+        id: p.id,
+        kind: p.kind,
+        effectKey: p.effectKey,
+        requestId: p.requestId,
+        dueAtMs: p.dueAtMs,
+        payloadJson: p.payloadJson,
+        status: 'pending',
+        attempts: 0,
+        leaseOwner: null,
+        leaseUntilMs: null,
+        lastError: null,
+        outcome: null,
+        createdAtMs: p.nowMs,
+        updatedAtMs: p.nowMs,
+        finishedAtMs: null,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('effectKey')
+          .doUpdateSet({
+            dueAtMs: p.dueAtMs,
+            payloadJson: p.payloadJson,
+            status: 'pending',
+            outcome: null,
+            finishedAtMs: null,
+            updatedAtMs: p.nowMs,
+          })
+          .where('timers.status', '<>', 'done'),
+      ),
+);
+
+interface CancelParams {
+  readonly nowMs: number;
+  readonly requestId: string;
+  readonly exceptEffectKey?: string;
+}
+
+/** Cancelling's statements, one per list of kinds (and with or without an exception). */
+const MAX_CANCEL_SHAPES = 32;
+const cancelQueries = new Map<string, PreparedQuery<CancelParams, unknown>>();
+
+function cancelQueryOf(
+  kinds: readonly TimerKind[],
+  except: boolean,
+): PreparedQuery<CancelParams, unknown> {
+  const shape = `${kinds.join(',')}${except ? ':except' : ''}`;
+  let query = cancelQueries.get(shape);
+  if (query === undefined) {
+    const fixedKinds = [...kinds];
+    query = prepareQuery((db, p: CancelParams) => {
+      const update = db
+        .updateTable('timers')
+        .set({
+          status: 'cancelled',
+          outcome: 'cancelled',
+          updatedAtMs: p.nowMs,
+          finishedAtMs: p.nowMs,
         })
-        .where('timers.status', '<>', 'done'),
-    )
-    .execute();
+        .where('requestId', '=', p.requestId)
+        .where('status', '=', 'pending')
+        .where('kind', 'in', fixedKinds);
+      return except ? update.where('effectKey', '<>', p.exceptEffectKey as string) : update;
+    });
+    // Callers pass a handful of constant kind lists; past the bound, compiled each time.
+    if (cancelQueries.size < MAX_CANCEL_SHAPES) cancelQueries.set(shape, query);
+  }
+  return query;
 }
 
 /** Cancels the pending timers of a case (of the given kinds, or all), in the caller's transaction. */
@@ -95,59 +152,41 @@ export async function cancelTimers(
   kinds: readonly TimerKind[] = TIMER_KINDS,
   options: { readonly exceptEffectKey?: string } = {},
 ): Promise<void> {
-  let query = trx
-    .updateTable('timers')
-    .set({ status: 'cancelled', outcome: 'cancelled', updatedAtMs: nowMs, finishedAtMs: nowMs })
-    .where('requestId', '=', requestId)
-    .where('status', '=', 'pending')
-    .where('kind', 'in', kinds);
-  if (options.exceptEffectKey !== undefined) {
-    query = query.where('effectKey', '<>', options.exceptEffectKey);
-  }
-  await query.execute();
+  if (kinds.length === 0) return;
+  const except = options.exceptEffectKey !== undefined;
+  await cancelQueryOf(kinds, except).run(trx, {
+    nowMs,
+    requestId,
+    ...(except ? { exceptEffectKey: options.exceptEffectKey } : {}),
+  });
 }
 
-export interface ClaimOptions {
-  readonly workerId: string;
-  /** Timers per claim; at most TIMER_LIMITS.maxBatch. */
-  readonly limit: number;
-  /** How long the claim holds; after it a crashed worker's timers are taken over. */
-  readonly leaseMs: number;
-}
-
-/** Leases up to `limit` pending timers that are due and whose lease is free or expired. */
-export async function claimTimers(deps: DeskDeps, options: ClaimOptions): Promise<TimerTable[]> {
-  const limit = Math.min(Math.max(1, options.limit), TIMER_LIMITS.maxBatch);
+/**
+ * Leases up to `limit` (at most TIMER_LIMITS.maxBatch) pending timers that are due and whose
+ * lease is free or expired.
+ */
+export async function claimTimers(deps: DeskDeps, options: LeaseRequest): Promise<TimerTable[]> {
   const nowMs = deps.clock.nowMs();
-  return deps.store.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('timers')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('dueAtMs', '<=', nowMs)
-      .where((eb) => eb.or([eb('leaseUntilMs', 'is', null), eb('leaseUntilMs', '<=', nowMs)]))
-      .orderBy('dueAtMs')
-      .orderBy('id')
-      .limit(limit);
-    if (deps.store.engine === 'postgres') query = query.forUpdate().skipLocked();
-    const ids = (await query.execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
-    await trx
-      .updateTable('timers')
-      .set((eb) => ({
-        leaseOwner: options.workerId,
-        leaseUntilMs: nowMs + options.leaseMs,
-        attempts: eb('attempts', '+', 1),
-      }))
-      .where('id', 'in', ids)
-      .execute();
-    return trx
-      .selectFrom('timers')
-      .selectAll()
-      .where('id', 'in', ids)
-      .orderBy('dueAtMs')
-      .orderBy('id')
-      .execute();
+  return claimLeases(deps.store, {
+    table: 'timers',
+    lease: options,
+    nowMs,
+    maxBatch: TIMER_LIMITS.maxBatch,
+    countAttempt: true,
+    due: (query) =>
+      query
+        .where('status', '=', 'pending')
+        .where('dueAtMs', '<=', nowMs)
+        .orderBy('dueAtMs')
+        .orderBy('id'),
+    load: (trx, ids) =>
+      trx
+        .selectFrom('timers')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('dueAtMs')
+        .orderBy('id')
+        .execute(),
   });
 }
 

@@ -7,53 +7,26 @@
  * de-duplicates — so whether the first request arrived or not, at most one refund exists.
  */
 import type { DeskDeps } from '../app/context.js';
-import type { LookupOutcome, PayoutMethod } from '../app/payouts/provider.js';
 import {
   beginAttempt,
-  claimPayouts,
   closeLookupAttempt,
   finishAttempt,
   instructionOf,
 } from '../app/payouts/settle.js';
-import { callSafely, WORKER_DEFAULTS, type PayoutStep, type Providers } from './worker.js';
+import { callSafely, claimWithProviders, type PayoutWorkerOptions } from './worker.js';
 
-export interface ReconcilerOptions {
-  readonly workerId: string;
-  readonly providers: Providers;
-  readonly batchSize?: number;
-  readonly leaseMs?: number;
-  readonly backoffBaseMs?: number;
-  readonly onStep?: (step: PayoutStep, payoutId: string) => void | Promise<void>;
-}
-
-async function lookupSafely(call: () => Promise<LookupOutcome>): Promise<LookupOutcome> {
-  try {
-    return await call();
-  } catch (error) {
-    return { kind: 'unknown', reason: error instanceof Error ? error.message : String(error) };
-  }
-}
+export type ReconcilerOptions = PayoutWorkerOptions;
 
 /** Reconciles one batch of due unknown or pending payouts; returns how many were examined. */
 export async function reconcilePayouts(
   deps: DeskDeps,
   options: ReconcilerOptions,
 ): Promise<number> {
-  const methods = Object.keys(options.providers);
-  if (methods.length === 0) return 0;
   const backoff =
     options.backoffBaseMs === undefined ? {} : { backoffBaseMs: options.backoffBaseMs };
-  const claimed = await claimPayouts(deps, {
-    workerId: options.workerId,
-    statuses: ['unknown', 'pending'],
-    limit: options.batchSize ?? WORKER_DEFAULTS.batchSize,
-    leaseMs: options.leaseMs ?? WORKER_DEFAULTS.leaseMs,
-    methods,
-  });
   let examined = 0;
-  for (const claim of claimed) {
-    const provider = options.providers[claim.method as PayoutMethod];
-    if (provider === undefined) continue;
+  const claimed = await claimWithProviders(deps, options, ['unknown', 'pending']);
+  for (const { claim, provider } of claimed) {
     const asked = await beginAttempt(deps, {
       payoutId: claim.id,
       workerId: options.workerId,
@@ -62,7 +35,7 @@ export async function reconcilePayouts(
     });
     if (asked === undefined) continue;
     examined += 1;
-    const found = await lookupSafely(() => provider.lookup(instructionOf(asked.payout)));
+    const found = await callSafely(() => provider.lookup(instructionOf(asked.payout)));
     if (found.kind !== 'not_found' || asked.payout.status !== 'unknown') {
       await finishAttempt(deps, { payoutId: claim.id, seq: asked.seq, outcome: found, ...backoff });
       continue;

@@ -8,7 +8,13 @@
  * call before recording, after recording).
  */
 import type { DeskDeps } from '../app/context.js';
-import type { PayoutMethod, PayoutProvider, ProviderOutcome } from '../app/payouts/provider.js';
+import type { PayoutStatus, PayoutTable } from '../store/schema.js';
+import type {
+  LookupOutcome,
+  PayoutMethod,
+  PayoutProvider,
+  ProviderOutcome,
+} from '../app/payouts/provider.js';
 import { beginAttempt, claimPayouts, finishAttempt, instructionOf } from '../app/payouts/settle.js';
 
 export type PayoutStep = 'before_call' | 'after_call' | 'after_record';
@@ -29,8 +35,12 @@ export interface PayoutWorkerOptions {
 
 export const WORKER_DEFAULTS = { batchSize: 20, leaseMs: 60_000, backoffBaseMs: 1_000 } as const;
 
-/** A provider call that throws is an outcome nobody knows. */
-export async function callSafely(call: () => Promise<ProviderOutcome>): Promise<ProviderOutcome> {
+type UnknownOutcome = Extract<ProviderOutcome, { kind: 'unknown' }>;
+
+/** A provider call (refund or lookup) that throws is an outcome nobody knows. */
+export async function callSafely<T extends LookupOutcome>(
+  call: () => Promise<T>,
+): Promise<T | UnknownOutcome> {
   try {
     return await call();
   } catch (error) {
@@ -38,24 +48,38 @@ export async function callSafely(call: () => Promise<ProviderOutcome>): Promise<
   }
 }
 
+/**
+ * Leases one batch of due payouts in `statuses` whose method this process has a provider for,
+ * each with its provider.
+ */
+export async function claimWithProviders(
+  deps: DeskDeps,
+  options: PayoutWorkerOptions,
+  statuses: readonly PayoutStatus[],
+): Promise<Array<{ readonly claim: PayoutTable; readonly provider: PayoutProvider }>> {
+  const methods = Object.keys(options.providers);
+  if (methods.length === 0) return [];
+  const claimed = await claimPayouts(deps, {
+    workerId: options.workerId,
+    statuses,
+    limit: options.batchSize ?? WORKER_DEFAULTS.batchSize,
+    leaseMs: options.leaseMs ?? WORKER_DEFAULTS.leaseMs,
+    methods,
+  });
+  return claimed.flatMap((claim) => {
+    const provider = options.providers[claim.method as PayoutMethod];
+    return provider === undefined ? [] : [{ claim, provider }];
+  });
+}
+
 /** Delivers one batch of due payouts; returns how many were sent. */
 export async function deliverPayouts(
   deps: DeskDeps,
   options: PayoutWorkerOptions,
 ): Promise<number> {
-  const methods = Object.keys(options.providers);
-  if (methods.length === 0) return 0;
-  const claimed = await claimPayouts(deps, {
-    workerId: options.workerId,
-    statuses: ['queued'],
-    limit: options.batchSize ?? WORKER_DEFAULTS.batchSize,
-    leaseMs: options.leaseMs ?? WORKER_DEFAULTS.leaseMs,
-    methods,
-  });
   let sent = 0;
-  for (const claim of claimed) {
-    const provider = options.providers[claim.method as PayoutMethod];
-    if (provider === undefined) continue;
+  const claimed = await claimWithProviders(deps, options, ['queued']);
+  for (const { claim, provider } of claimed) {
     const begun = await beginAttempt(deps, {
       payoutId: claim.id,
       workerId: options.workerId,

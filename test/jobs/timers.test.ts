@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ORIGIN, ManualClock, type DeskDeps } from '../../src/app/context.js';
 import { answerInfoRequest, askCustomer } from '../../src/app/cases/info.js';
@@ -30,7 +29,12 @@ import { openStore, type Engine, type Store } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { caseDesk, seedPendingCase, seedReviewCase, type CaseDesk } from '../support/cases-desk.js';
 import { DAY_MS } from '../support/intake.js';
-import { ENGINES, TEST_DATABASE_URL, describeEachEngine } from '../support/stores.js';
+import {
+  ENGINES,
+  TEST_DATABASE_URL,
+  createTestSchema,
+  describeEachEngine,
+} from '../support/stores.js';
 
 const HOUR_MS = 60 * 60_000;
 
@@ -340,11 +344,7 @@ interface Reopenable {
 
 async function reopenable(engine: Engine): Promise<Reopenable> {
   if (engine === 'postgres') {
-    const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
+    const schema = await createTestSchema();
     return {
       async open() {
         const store = openStore({ url: TEST_DATABASE_URL, schema, poolSize: 4 });

@@ -8,16 +8,12 @@
  * really contend on the row lock), small orders, and the attempts call the ledger's use case
  * directly — each in its own transaction, as the outbox does.
  */
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, SYSTEM_ORIGIN, type DeskDeps } from '../../src/app/context.js';
 import { createPayout } from '../../src/app/payouts/ledger.js';
-import { openStore, type Engine, type Store } from '../../src/store/connect.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { openTestStore, TEST_DATABASE_URL, type TestStore } from '../support/stores.js';
+import type { Engine } from '../../src/store/connect.js';
+import { openTestStore, type TestStore } from '../support/stores.js';
 import { seedPaidOrder } from './fixtures.js';
 
 const ATTEMPTS = 50;
@@ -26,29 +22,12 @@ const RUNS: Record<Engine, number> = {
   sqlite: 100,
 };
 
-async function openPgPool(poolSize: number): Promise<TestStore> {
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const store: Store = openStore({ url: TEST_DATABASE_URL, schema, poolSize });
-  await migrateToLatest(store.db, store.engine);
-  return {
-    ...store,
-    async dispose() {
-      await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(store.db);
-      await store.close();
-    },
-  };
-}
-
 for (const engine of ['postgres', 'sqlite'] as const) {
   describe(`ledger under ${ATTEMPTS} concurrent refund attempts [${engine}]`, () => {
     let store: TestStore;
     let deps: DeskDeps;
     beforeAll(async () => {
-      store = engine === 'postgres' ? await openPgPool(20) : await openTestStore('sqlite');
+      store = await openTestStore(engine, { poolSize: 20 });
       deps = {
         store,
         clock: new ManualClock(Date.parse('2026-03-02T10:00:00.000Z')),

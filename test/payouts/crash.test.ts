@@ -8,19 +8,17 @@
  * every case is paid with one ledger row.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, type DeskDeps } from '../../src/app/context.js';
 import { startStripeDouble } from '../../src/payouts/doubles/stripe-double.js';
 import type { PayoutStep } from '../../src/payouts/worker.js';
 import { openStore, type Engine, type Store } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { TEST_DATABASE_URL } from '../support/stores.js';
+import { createTestSchema, TEST_DATABASE_URL } from '../support/stores.js';
 import { seedApprovedCase, seedPaidOrder } from './fixtures.js';
 
 const SEEDS = [11, 29, 47];
@@ -37,11 +35,7 @@ interface Target {
 
 async function openTarget(engine: Engine): Promise<Target> {
   if (engine === 'postgres') {
-    const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
+    const schema = await createTestSchema();
     const store = openStore({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
     await migrateToLatest(store.db, store.engine);
     return {

@@ -11,6 +11,7 @@ import type { CaseState } from '../../src/domain/case-state.js';
 import type { PayoutTable } from '../../src/store/schema.js';
 import { decideCase } from '../../src/app/decide.js';
 import { eligibleCase } from '../support/cases.js';
+import { seedCustomerWithOrder } from '../support/people.js';
 
 /** A real decision of the shipped policy (notifications explain it), amounts set per case. */
 function decisionJson(refundMinor: number, extensionDays: number, currency: string): string {
@@ -46,58 +47,18 @@ export async function seedPaidOrder(
     readonly chargeRef?: string;
   } = {},
 ): Promise<PaidOrder> {
-  const nowMs = deps.clock.nowMs();
-  const customerId = newId('cus', nowMs);
-  const planId = newId('plan', nowMs);
-  const orderId = newId('ord', nowMs);
   const paymentMethod = options.paymentMethod ?? 'card';
-  const { db } = deps.store;
-  await db
-    .insertInto('customers')
-    .values({
-      id: customerId,
-      email: `${customerId}@example.com`,
-      name: 'Ada Customer',
-      tosBreach: 0,
-      stressTesting: 0,
-      kycStatus: 'not_required',
-      createdAtMs: nowMs,
-      updatedAtMs: nowMs,
-    })
-    .execute();
-  await db
-    .insertInto('plans')
-    .values({
-      id: planId,
-      product: 'dynamic_residential',
-      name: 'res-5gb',
-      servicePeriodDays: 30,
-      createdAtMs: nowMs,
-    })
-    .execute();
-  const chargeRef = options.chargeRef ?? `ch_${orderId}`;
   const amountMinor = options.amountMinor ?? 5_000;
   const currency = options.currency ?? 'USD';
-  await db
-    .insertInto('orders')
-    .values({
-      id: orderId,
-      customerId,
-      planId,
-      product: 'dynamic_residential',
-      channel: 'official_site',
-      paymentMethod,
-      provider: { card: 'stripe', paypal: 'paypal', bank: 'bank', crypto: 'crypto' }[paymentMethod],
-      chargeRef,
-      amountMinor,
-      currency,
-      promoCreditsMinor: 0,
-      purchasedAtMs: nowMs - 86_400_000,
-      servicePeriodDays: 30,
-      email: `${customerId}@example.com`,
-      createdAtMs: nowMs,
-    })
-    .execute();
+  const { orderId, customerId } = await seedCustomerWithOrder(deps, {
+    paymentMethod,
+    provider: { card: 'stripe', paypal: 'paypal', bank: 'bank', crypto: 'crypto' }[paymentMethod],
+    ...(options.chargeRef === undefined ? {} : { chargeRef: options.chargeRef }),
+    amountMinor,
+    currency,
+    purchasedAtMs: deps.clock.nowMs() - 86_400_000,
+  });
+  const chargeRef = options.chargeRef ?? `ch_${orderId}`;
   return { orderId, customerId, chargeRef, amountMinor, currency };
 }
 

@@ -19,6 +19,7 @@ import type {
   ProviderOutcome,
   RefundInstruction,
 } from '../../src/app/payouts/provider.js';
+import { mulberry32 } from '../../src/payouts/doubles/common.js';
 
 export interface DoubleFaultRates {
   readonly drop?: number;
@@ -36,17 +37,6 @@ export interface MadeRefund {
   readonly amountMinor: number;
   readonly currency: string;
   status: 'pending' | 'succeeded' | 'failed';
-}
-
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Fault = 'drop' | 'timeout' | 'decline' | 'pending';

@@ -104,13 +104,22 @@ export interface SeededCustomer {
   readonly name: string;
 }
 
-/** A customer with one order (plan, product, payment) whose email is `orderEmail`. */
+/**
+ * A customer with one order (plan, product, payment) whose email is `orderEmail`; by default paid
+ * now by card through Stripe, 5000 USD minor units, charge `ch_<orderId>`.
+ */
 export async function seedCustomerWithOrder(
   deps: DeskDeps,
   options: {
     readonly orderEmail?: string;
     readonly customerEmail?: string;
     readonly name?: string;
+    readonly paymentMethod?: string;
+    readonly provider?: string;
+    readonly chargeRef?: string;
+    readonly amountMinor?: number;
+    readonly currency?: string;
+    readonly purchasedAtMs?: number;
   } = {},
 ): Promise<SeededCustomer> {
   const nowMs = deps.clock.nowMs();
@@ -151,13 +160,13 @@ export async function seedCustomerWithOrder(
       planId,
       product: 'dynamic_residential',
       channel: 'official_site',
-      paymentMethod: 'card',
-      provider: 'stripe',
-      chargeRef: `ch_${orderId}`,
-      amountMinor: 5000,
-      currency: 'USD',
+      paymentMethod: options.paymentMethod ?? 'card',
+      provider: options.provider ?? 'stripe',
+      chargeRef: options.chargeRef ?? `ch_${orderId}`,
+      amountMinor: options.amountMinor ?? 5000,
+      currency: options.currency ?? 'USD',
       promoCreditsMinor: 0,
-      purchasedAtMs: nowMs,
+      purchasedAtMs: options.purchasedAtMs ?? nowMs,
       servicePeriodDays: 30,
       email: orderEmail,
       createdAtMs: nowMs,

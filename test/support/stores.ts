@@ -22,14 +22,24 @@ export interface TestStore extends Store {
   dispose(): Promise<void>;
 }
 
-export async function openTestStore(engine: Engine): Promise<TestStore> {
+/** A new, empty PostgreSQL schema of its own in the test database; the caller drops it. */
+export async function createTestSchema(): Promise<string> {
+  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  return schema;
+}
+
+/** `poolSize`: PostgreSQL connections (SQLite has one). */
+export async function openTestStore(
+  engine: Engine,
+  options: { readonly poolSize?: number } = {},
+): Promise<TestStore> {
   if (engine === 'postgres') {
-    const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const store = openStore({ url: TEST_DATABASE_URL, schema });
+    const schema = await createTestSchema();
+    const store = openStore({ url: TEST_DATABASE_URL, schema, ...options });
     await migrateToLatest(store.db, store.engine);
     return {
       ...store,

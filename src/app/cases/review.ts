@@ -17,20 +17,11 @@ import {
 } from '../../domain/case-state.js';
 import { formatFieldError, parseInstantMs, type Decision } from '../../engine/index.js';
 import type { Database, DecisionTable, RefundRequestTable } from '../../store/schema.js';
-import { appendAudit, appendAuditMany, type AuditChange } from '../audit.js';
+import { appendAudit, appendAuditMany } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
-import { decideCase } from '../decide.js';
-import { assembleCaseOfOrder } from '../facts.js';
 import { newId } from '../ids.js';
-import { policyOf } from '../requests/read.js';
 import { caseConfigOf, needsSecondApproval } from './config.js';
-import {
-  caseNotFound,
-  invalidField,
-  stateConflict,
-  type CaseError,
-  type CaseResult,
-} from './errors.js';
+import { caseNotFound, invalidField, stateConflict, type CaseResult } from './errors.js';
 import type {
   ApprovalInput,
   DenialInput,
@@ -49,6 +40,7 @@ import {
   stateOf,
   type Moved,
 } from './move.js';
+import { decideStoredCase, decisionAudit, recordEngineDecision } from './redecide.js';
 
 type Trx = Transaction<Database>;
 
@@ -62,6 +54,10 @@ function outcomeOf(row: RefundRequestTable): ReviewOutcome {
   return { requestId: row.id, state: stateOf(row) };
 }
 
+function outcomeOfMove(moved: CaseResult<Moved>): CaseResult<ReviewOutcome> {
+  return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+}
+
 async function locked(trx: Trx, deps: DeskDeps, requestId: string) {
   const row = await lockCase(trx, deps, requestId);
   return row === undefined
@@ -69,12 +65,22 @@ async function locked(trx: Trx, deps: DeskDeps, requestId: string) {
     : ({ ok: true, value: row } as const);
 }
 
-/** A case that is not final (a finding or a re-decision still means something). */
-function requireOpen(row: RefundRequestTable, what: string): CaseError | undefined {
-  const state = stateOf(row);
+/** Locks a case that is not final (a finding or a re-decision still means something). */
+async function lockOpen(
+  trx: Trx,
+  deps: DeskDeps,
+  requestId: string,
+  what: string,
+): Promise<CaseResult<RefundRequestTable>> {
+  const row = await locked(trx, deps, requestId);
+  if (!row.ok) return row;
+  const state = stateOf(row.value);
   return isFinal(state)
-    ? stateConflict(state, `The case is ${state}; ${what} only while it is open.`)
-    : undefined;
+    ? {
+        ok: false,
+        error: stateConflict(state, `The case is ${state}; ${what} only while it is open.`),
+      }
+    : row;
 }
 
 // ── Findings ───────────────────────────────────────────────────────────────────────────────
@@ -102,10 +108,8 @@ export async function recordFinding(
   input: FindingInput,
 ): Promise<CaseResult<FindingView>> {
   return caseTransaction(deps, async (trx) => {
-    const row = await locked(trx, deps, requestId);
+    const row = await lockOpen(trx, deps, requestId, 'findings are recorded');
     if (!row.ok) return row;
-    const closed = requireOpen(row.value, 'findings are recorded');
-    if (closed !== undefined) return { ok: false, error: closed };
     const report = await trx
       .selectFrom('reports')
       .selectAll()
@@ -222,7 +226,7 @@ export async function requireKyc(
     const moved = await move(trx, deps, origin, requestId, 'require_kyc', input.reason);
     if (!moved.ok) return moved;
     await setKyc(trx, deps, origin, moved.value.request.customerId, 'required');
-    return { ok: true, value: outcomeOf(moved.value.request) };
+    return outcomeOfMove(moved);
   });
 }
 
@@ -239,7 +243,7 @@ export async function completeKyc(
     });
     if (!moved.ok) return moved;
     await setKyc(trx, deps, origin, moved.value.request.customerId, input.result);
-    return { ok: true, value: outcomeOf(moved.value.request) };
+    return outcomeOfMove(moved);
   });
 }
 
@@ -285,27 +289,6 @@ async function latestEngineDecision(trx: Trx, requestId: string): Promise<Decisi
     .executeTakeFirstOrThrow();
 }
 
-function decisionAudit(row: DecisionTable, decision: Decision): AuditChange {
-  return {
-    action: 'decision.recorded',
-    entityKind: 'decision',
-    entityId: row.id,
-    after: {
-      requestId: row.requestId,
-      seq: row.seq,
-      source: row.source,
-      outcome: decision.outcome,
-      refundCents: decision.refundCents,
-      extensionDays: decision.extensionDays,
-      currency: decision.currency,
-      policyVersion: decision.policyVersion,
-      reasonCodes: decision.reasons.map((r) => r.code),
-      ...(row.actorId === null ? {} : { actorId: row.actorId }),
-      ...(row.note === null ? {} : { note: row.note }),
-    },
-  };
-}
-
 /**
  * Re-runs the engine on the case's facts as stored now (under the case's policy version, with
  * its submission instant, evaluated now): a new decision row. The case moves only where the
@@ -321,12 +304,10 @@ export async function reDecide(
   CaseResult<{ readonly state: CaseState; readonly decision: Decision; readonly seq: number }>
 > {
   return caseTransaction(deps, async (trx) => {
-    const row = await locked(trx, deps, requestId);
+    const row = await lockOpen(trx, deps, requestId, 'the engine re-decides');
     if (!row.ok) return row;
     const request = row.value;
     const state = stateOf(request);
-    const closed = requireOpen(request, 'the engine re-decides');
-    if (closed !== undefined) return { ok: false, error: closed };
     if (state === 'awaiting_approval') {
       return {
         ok: false,
@@ -336,19 +317,8 @@ export async function reDecide(
         ),
       };
     }
-    const order = await trx
-      .selectFrom('orders')
-      .selectAll()
-      .where('id', '=', request.orderId)
-      .executeTakeFirstOrThrow();
     const nowMs = deps.clock.nowMs();
-    const facts = await assembleCaseOfOrder(trx, order, {
-      submittedAtMs: request.submittedAtMs,
-      evaluatedAtMs: nowMs,
-      legallyRequired: request.legallyRequired === 1,
-    });
-    const policy = await policyOf(trx, request.policyId, request.policyVersion);
-    const decided = decideCase(facts, { policy, errors: 'all' });
+    const decided = await decideStoredCase(trx, request, nowMs);
     if (!decided.ok) {
       return {
         ok: false,
@@ -359,26 +329,12 @@ export async function reDecide(
       };
     }
     const { decision } = decided.value;
-    const decisionRow: DecisionTable = {
-      id: newId('dec', nowMs),
+    const decisionRow = await recordEngineDecision(trx, deps, origin, {
       requestId,
       seq: await nextDecisionSeq(trx, requestId),
-      decidedAtMs: nowMs,
-      policyVersion: decision.policyVersion,
-      outcome: decision.outcome,
-      refundMinor: decision.refundCents,
-      extensionDays: decision.extensionDays,
-      currency: decision.currency,
-      decidableAtMs:
-        decision.decidableAt === null ? null : (parseInstantMs(decision.decidableAt) ?? null),
-      decisionJson: JSON.stringify(decision),
-      factsJson: JSON.stringify(facts),
-      source: 'engine',
-      actorId: null,
-      note: null,
-    };
-    await trx.insertInto('decisions').values(decisionRow).execute();
-    await appendAudit(trx, deps.store.engine, origin, nowMs, decisionAudit(decisionRow, decision));
+      nowMs,
+      decided: decided.value,
+    });
     let after: CaseState = state;
     if (state === 'submitted' || state === 'pending_remediation') {
       const moved = await moveCase(trx, deps, {
@@ -410,8 +366,7 @@ async function settleDecision(
   trx: Trx,
   deps: DeskDeps,
   origin: Origin,
-  request: RefundRequestTable,
-  engine: DecisionTable,
+  { request, engine }: OpenDecision,
   wanted: StaffDecision,
   reason: string | undefined,
 ): Promise<CaseResult<{ readonly seq: number; readonly overridden: boolean }>> {
@@ -470,11 +425,21 @@ async function settleDecision(
   return { ok: true, value: { seq: row.seq, overridden: true } };
 }
 
-/** What may still be refunded on the order: its cash amount less what was refunded already. */
-async function refundableMinor(
+interface Refundable {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/**
+ * What may still be refunded on the order (its cash amount less what was refunded already), when
+ * `refundMinor` fits in it; `tooMuch` words the error when it does not.
+ */
+async function withinRefundable(
   trx: Trx,
   orderId: string,
-): Promise<{ amount: number; currency: string }> {
+  refundMinor: number,
+  tooMuch: (refundable: Refundable) => string,
+): Promise<CaseResult<Refundable>> {
   const order = await trx
     .selectFrom('orders')
     .select(['amountMinor', 'currency'])
@@ -485,10 +450,13 @@ async function refundableMinor(
     .select((eb) => eb.fn.sum<number | string | null>('amountMinor').as('total'))
     .where('orderId', '=', orderId)
     .executeTakeFirst();
-  return {
+  const refundable = {
     amount: Math.max(0, order.amountMinor - Number(refunded?.total ?? 0)),
     currency: order.currency,
   };
+  return refundMinor > refundable.amount
+    ? { ok: false, error: invalidField('/refundMinor', tooMuch(refundable)) }
+    : { ok: true, value: refundable };
 }
 
 async function openForDecision(
@@ -504,6 +472,27 @@ async function openForDecision(
   return checked.ok ? row : checked;
 }
 
+/** A case a staff decision may move, and the engine's latest decision on it. */
+interface OpenDecision {
+  readonly request: RefundRequestTable;
+  readonly engine: DecisionTable;
+}
+
+async function openForStaffDecision(
+  trx: Trx,
+  deps: DeskDeps,
+  origin: Origin,
+  requestId: string,
+  event: CaseEvent,
+): Promise<CaseResult<OpenDecision>> {
+  const open = await openForDecision(trx, deps, origin, requestId, event);
+  if (!open.ok) return open;
+  return {
+    ok: true,
+    value: { request: open.value, engine: await latestEngineDecision(trx, requestId) },
+  };
+}
+
 /**
  * A reviewer approves a full refund: the engine's amount when it decided a full refund, or an
  * override (another amount, or against another outcome: `refundMinor` and a written reason).
@@ -516,10 +505,9 @@ export async function approve(
   input: ApprovalInput,
 ): Promise<CaseResult<ReviewOutcome>> {
   return caseTransaction(deps, async (trx) => {
-    const open = await openForDecision(trx, deps, origin, requestId, 'approve');
+    const open = await openForStaffDecision(trx, deps, origin, requestId, 'approve');
     if (!open.ok) return open;
-    const request = open.value;
-    const engine = await latestEngineDecision(trx, requestId);
+    const { request, engine } = open.value;
     const refundMinor =
       input.refundMinor ?? (engine.outcome === 'full_refund' ? engine.refundMinor : undefined);
     if (refundMinor === undefined) {
@@ -531,22 +519,20 @@ export async function approve(
         ),
       };
     }
-    const refundable = await refundableMinor(trx, request.orderId);
-    if (refundMinor > refundable.amount) {
-      return {
-        ok: false,
-        error: invalidField(
-          '/refundMinor',
-          `must be at most ${refundable.amount} (what the order can still refund, in ${refundable.currency} minor units)`,
-        ),
-      };
-    }
+    const within = await withinRefundable(
+      trx,
+      request.orderId,
+      refundMinor,
+      ({ amount, currency }) =>
+        `must be at most ${amount} (what the order can still refund, in ${currency} minor units)`,
+    );
+    if (!within.ok) return within;
+    const refundable = within.value;
     const settled = await settleDecision(
       trx,
       deps,
       origin,
-      request,
-      engine,
+      open.value,
       { outcome: 'full_refund', refundMinor, extensionDays: 0 },
       input.reason,
     );
@@ -559,7 +545,7 @@ export async function approve(
         currency: refundable.currency,
         overridden: settled.value.overridden,
       });
-      return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+      return outcomeOfMove(moved);
     }
     const nowMs = deps.clock.nowMs();
     const approval = {
@@ -592,7 +578,7 @@ export async function approve(
         overridden: settled.value.overridden,
       },
     );
-    return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+    return outcomeOfMove(moved);
   });
 }
 
@@ -607,10 +593,9 @@ export async function offerProrata(
   input: ProrataOfferInput,
 ): Promise<CaseResult<ReviewOutcome>> {
   return caseTransaction(deps, async (trx) => {
-    const open = await openForDecision(trx, deps, origin, requestId, 'offer_prorata');
+    const open = await openForStaffDecision(trx, deps, origin, requestId, 'offer_prorata');
     if (!open.ok) return open;
-    const request = open.value;
-    const engine = await latestEngineDecision(trx, requestId);
+    const { request, engine } = open.value;
     const fromEngine = engine.outcome === 'prorata';
     const refundMinor = input.refundMinor ?? (fromEngine ? engine.refundMinor : undefined);
     const extensionDays = input.extensionDays ?? (fromEngine ? engine.extensionDays : undefined);
@@ -624,19 +609,18 @@ export async function offerProrata(
         ),
       };
     }
-    const refundable = await refundableMinor(trx, request.orderId);
-    if (refundMinor > refundable.amount) {
-      return {
-        ok: false,
-        error: invalidField('/refundMinor', `must be at most ${refundable.amount}`),
-      };
-    }
+    const within = await withinRefundable(
+      trx,
+      request.orderId,
+      refundMinor,
+      ({ amount }) => `must be at most ${amount}`,
+    );
+    if (!within.ok) return within;
     const settled = await settleDecision(
       trx,
       deps,
       origin,
-      request,
-      engine,
+      open.value,
       { outcome: 'prorata', refundMinor, extensionDays },
       input.reason,
     );
@@ -647,7 +631,7 @@ export async function offerProrata(
       extensionDays,
       overridden: settled.value.overridden,
     });
-    return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+    return outcomeOfMove(moved);
   });
 }
 
@@ -659,15 +643,13 @@ export async function deny(
   input: DenialInput,
 ): Promise<CaseResult<ReviewOutcome>> {
   return caseTransaction(deps, async (trx) => {
-    const open = await openForDecision(trx, deps, origin, requestId, 'deny');
+    const open = await openForStaffDecision(trx, deps, origin, requestId, 'deny');
     if (!open.ok) return open;
-    const engine = await latestEngineDecision(trx, requestId);
     const settled = await settleDecision(
       trx,
       deps,
       origin,
       open.value,
-      engine,
       { outcome: 'denied', refundMinor: 0, extensionDays: 0 },
       input.reason,
     );
@@ -676,7 +658,7 @@ export async function deny(
       decisionSeq: settled.value.seq,
       overridden: settled.value.overridden,
     });
-    return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+    return outcomeOfMove(moved);
   });
 }
 
@@ -739,6 +721,6 @@ export async function secondApproval(
       refundMinor: approval.amountMinor,
       currency: approval.currency,
     });
-    return moved.ok ? { ok: true, value: outcomeOf(moved.value.request) } : moved;
+    return outcomeOfMove(moved);
   });
 }

@@ -6,6 +6,7 @@
  * least once: a worker that dies between the send and the mark sends that message again.
  */
 import type { DeskDeps } from '../context.js';
+import { claimLeases, type LeaseRequest } from '../../store/leases.js';
 import type { NotificationTable } from '../../store/schema.js';
 
 export const NOTIFY_LIMITS = { maxBatch: 100, maxAttempts: 8, maxErrorChars: 2_000 } as const;
@@ -15,49 +16,33 @@ export function notifyBackoffMs(attempts: number): number {
   return Math.min(60 * 60_000, 30_000 * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
 }
 
-export interface LeaseOptions {
-  readonly workerId: string;
-  readonly limit: number;
-  readonly leaseMs: number;
-}
-
 /** Leases up to `limit` queued notifications that are due and whose lease is free or expired. */
 export async function claimNotifications(
   deps: DeskDeps,
-  options: LeaseOptions,
+  options: LeaseRequest,
 ): Promise<NotificationTable[]> {
-  const limit = Math.min(Math.max(1, options.limit), NOTIFY_LIMITS.maxBatch);
   const nowMs = deps.clock.nowMs();
-  return deps.store.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('notifications')
-      .select('id')
-      .where('status', '=', 'queued')
-      .where('nextAttemptAtMs', '<=', nowMs)
-      .where((eb) => eb.or([eb('leaseUntilMs', 'is', null), eb('leaseUntilMs', '<=', nowMs)]))
-      .orderBy('nextAttemptAtMs')
-      .orderBy('dedupeKey')
-      .limit(limit);
-    if (deps.store.engine === 'postgres') query = query.forUpdate().skipLocked();
-    const ids = (await query.execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
-    await trx
-      .updateTable('notifications')
-      .set((eb) => ({
-        leaseOwner: options.workerId,
-        leaseUntilMs: nowMs + options.leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updatedAtMs: nowMs,
-      }))
-      .where('id', 'in', ids)
-      .execute();
-    return trx
-      .selectFrom('notifications')
-      .selectAll()
-      .where('id', 'in', ids)
-      .orderBy('nextAttemptAtMs')
-      .orderBy('dedupeKey')
-      .execute();
+  return claimLeases(deps.store, {
+    table: 'notifications',
+    lease: options,
+    nowMs,
+    maxBatch: NOTIFY_LIMITS.maxBatch,
+    countAttempt: true,
+    touch: true,
+    due: (query) =>
+      query
+        .where('status', '=', 'queued')
+        .where('nextAttemptAtMs', '<=', nowMs)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('dedupeKey'),
+    load: (trx, ids) =>
+      trx
+        .selectFrom('notifications')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('dedupeKey')
+        .execute(),
   });
 }
 

@@ -3,15 +3,15 @@
  * with the provider's reason (retry, or mark a bank transfer or manual payout paid with its
  * reference), and the ledger of an order.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CaseState } from '../../domain/case-state.js';
 import type { Result } from '../../engine/index.js';
 import type { Database, PayoutStatus, PayoutTable } from '../../store/schema.js';
 import type { DeskDeps, Origin } from '../context.js';
 import type { CaseError } from '../cases/errors.js';
+import { latestDecision } from '../requests/read.js';
 import { checkCovers, lockOrder, readLedger, type OrderLedger } from './ledger.js';
 import { movePayoutCase } from './move.js';
-import { latestDecision } from './outbox.js';
 import { applyOutcome, findPayoutForUpdate, isFinalPayout } from './settle.js';
 
 export type PayoutErrorCode =
@@ -25,22 +25,34 @@ export interface PayoutError {
 }
 
 function fromMove(error: CaseError): PayoutError {
-  switch (error.code) {
-    case 'not_found':
-    case 'forbidden':
-    case 'illegal_transition':
-      return {
-        code: error.code,
-        detail: error.detail,
-        ...(error.state === undefined ? {} : { state: error.state }),
-      };
-    default:
-      return {
-        code: 'illegal_transition',
-        detail: error.detail,
-        ...(error.state === undefined ? {} : { state: error.state }),
-      };
-  }
+  const code =
+    error.code === 'not_found' || error.code === 'forbidden' ? error.code : 'illegal_transition';
+  return {
+    code,
+    detail: error.detail,
+    ...(error.state === undefined ? {} : { state: error.state }),
+  };
+}
+
+const PAYOUT_NOT_FOUND: PayoutError = { code: 'not_found', detail: 'No payout with that id.' };
+
+function payoutConflict(detail: string): { readonly ok: false; readonly error: PayoutError } {
+  return { ok: false, error: { code: 'payout_state_conflict', detail } };
+}
+
+/** Runs a staff action on a payout locked for it, in one transaction; not_found without one. */
+function withLockedPayout(
+  deps: DeskDeps,
+  payoutId: string,
+  action: (
+    trx: Transaction<Database>,
+    payout: PayoutTable,
+  ) => Promise<Result<PayoutView, PayoutError>>,
+): Promise<Result<PayoutView, PayoutError>> {
+  return deps.store.db.transaction().execute(async (trx) => {
+    const payout = await findPayoutForUpdate(trx, deps, payoutId);
+    return payout === undefined ? { ok: false, error: PAYOUT_NOT_FOUND } : action(trx, payout);
+  });
 }
 
 export interface PayoutView {
@@ -194,7 +206,7 @@ export async function getPayout(
     .where('id', '=', payoutId)
     .executeTakeFirst();
   return row === undefined
-    ? { ok: false, error: { code: 'not_found', detail: 'No payout with that id.' } }
+    ? { ok: false, error: PAYOUT_NOT_FOUND }
     : { ok: true, value: payoutView(row) };
 }
 
@@ -209,60 +221,50 @@ export async function retryPayout(
   payoutId: string,
   reason: string,
 ): Promise<Result<PayoutView, PayoutError>> {
-  return deps.store.db
-    .transaction()
-    .execute(async (trx): Promise<Result<PayoutView, PayoutError>> => {
-      const failed = await findPayoutForUpdate(trx, deps, payoutId);
-      if (failed === undefined) {
-        return { ok: false, error: { code: 'not_found', detail: 'No payout with that id.' } };
-      }
-      if (failed.status !== 'declined') {
-        return {
-          ok: false,
-          error: {
-            code: 'payout_state_conflict',
-            detail: `Payout ${failed.id} is ${failed.status}; only a declined payout can be retried.`,
-          },
-        };
-      }
-      const order = await lockOrder(trx, deps.store.engine, failed.orderId);
-      const decision = await latestDecision(trx, failed.requestId);
-      if (order === undefined || decision === undefined) {
-        throw new Error(`payout ${failed.id} has no order or decision`);
-      }
-      const refusal = checkCovers(
-        await readLedger(trx, order),
-        decision.refundMinor,
-        decision.currency,
+  return withLockedPayout(deps, payoutId, async (trx, failed) => {
+    if (failed.status !== 'declined') {
+      return payoutConflict(
+        `Payout ${failed.id} is ${failed.status}; only a declined payout can be retried.`,
       );
-      if (refusal !== null) {
-        return { ok: false, error: { code: 'ledger_refused', detail: refusal.detail } };
-      }
-      const before = await trx
-        .selectFrom('payouts')
-        .select('id')
-        .where('requestId', '=', failed.requestId)
-        .execute();
-      const moved = await movePayoutCase(trx, deps, {
-        requestId: failed.requestId,
-        event: 'retry_payout',
-        origin,
-        reason,
-      });
-      if (!moved.ok) return { ok: false, error: fromMove(moved.error) };
-      // The payout the move's outbox just wrote: the request's one that did not exist before.
-      const created = await trx
-        .selectFrom('payouts')
-        .selectAll()
-        .where('requestId', '=', failed.requestId)
-        .where(
-          'id',
-          'not in',
-          before.map((row) => row.id),
-        )
-        .executeTakeFirstOrThrow();
-      return { ok: true, value: payoutView(created) };
+    }
+    const order = await lockOrder(trx, deps.store.engine, failed.orderId);
+    const decision = await latestDecision(trx, failed.requestId);
+    if (order === undefined || decision === undefined) {
+      throw new Error(`payout ${failed.id} has no order or decision`);
+    }
+    const refusal = checkCovers(
+      await readLedger(trx, order),
+      decision.refundMinor,
+      decision.currency,
+    );
+    if (refusal !== null) {
+      return { ok: false, error: { code: 'ledger_refused', detail: refusal.detail } };
+    }
+    const before = await trx
+      .selectFrom('payouts')
+      .select('id')
+      .where('requestId', '=', failed.requestId)
+      .execute();
+    const moved = await movePayoutCase(trx, deps, {
+      requestId: failed.requestId,
+      event: 'retry_payout',
+      origin,
+      reason,
     });
+    if (!moved.ok) return { ok: false, error: fromMove(moved.error) };
+    // The payout the move's outbox just wrote: the request's one that did not exist before.
+    const created = await trx
+      .selectFrom('payouts')
+      .selectAll()
+      .where('requestId', '=', failed.requestId)
+      .where(
+        'id',
+        'not in',
+        before.map((row) => row.id),
+      )
+      .executeTakeFirstOrThrow();
+    return { ok: true, value: payoutView(created) };
+  });
 }
 
 /** Methods staff settle by hand: the finance team's bank transfer, the manual method. */
@@ -275,34 +277,24 @@ export async function markPayoutPaid(
   payoutId: string,
   reference: string,
 ): Promise<Result<PayoutView, PayoutError>> {
-  return deps.store.db
-    .transaction()
-    .execute(async (trx): Promise<Result<PayoutView, PayoutError>> => {
-      const payout = await findPayoutForUpdate(trx, deps, payoutId);
-      if (payout === undefined) {
-        return { ok: false, error: { code: 'not_found', detail: 'No payout with that id.' } };
-      }
-      if (!MARKABLE_METHODS.has(payout.method) || isFinalPayout(payout.status)) {
-        return {
-          ok: false,
-          error: {
-            code: 'payout_state_conflict',
-            detail: `Payout ${payout.id} (${payout.method}, ${payout.status}) cannot be marked paid: only an open bank transfer or manual payout can.`,
-          },
-        };
-      }
-      await applyOutcome(
-        trx,
-        deps,
-        payout,
-        { kind: 'succeeded', providerRefundId: payout.providerRefundId ?? `ref:${reference}` },
-        origin,
-        reference,
+  return withLockedPayout(deps, payoutId, async (trx, payout) => {
+    if (!MARKABLE_METHODS.has(payout.method) || isFinalPayout(payout.status)) {
+      return payoutConflict(
+        `Payout ${payout.id} (${payout.method}, ${payout.status}) cannot be marked paid: only an open bank transfer or manual payout can.`,
       );
-      const updated = await findPayoutForUpdate(trx, deps, payoutId);
-      if (updated === undefined) throw new Error('payout vanished');
-      return { ok: true, value: payoutView(updated) };
-    });
+    }
+    await applyOutcome(
+      trx,
+      deps,
+      payout,
+      { kind: 'succeeded', providerRefundId: payout.providerRefundId ?? `ref:${reference}` },
+      origin,
+      reference,
+    );
+    const updated = await findPayoutForUpdate(trx, deps, payoutId);
+    if (updated === undefined) throw new Error('payout vanished');
+    return { ok: true, value: payoutView(updated) };
+  });
 }
 
 export interface OrderLedgerView extends OrderLedger {

@@ -5,6 +5,7 @@
  * re-sent command is the same command. Acknowledged → extension_granted; refused, or never
  * acknowledged within the attempts allowed → extension_failed, back to staff.
  */
+import { claimLeases, type LeaseRequest } from '../../store/leases.js';
 import type { ExtensionCommandTable } from '../../store/schema.js';
 import { appendAudit } from '../audit.js';
 import { SYSTEM_ORIGIN, type DeskDeps } from '../context.js';
@@ -13,34 +14,27 @@ import { backoffMs } from './settle.js';
 
 export async function claimExtensions(
   deps: DeskDeps,
-  options: { readonly workerId: string; readonly limit: number; readonly leaseMs: number },
+  options: LeaseRequest,
 ): Promise<ExtensionCommandTable[]> {
-  const limit = Math.min(Math.max(1, options.limit), 100);
   const nowMs = deps.clock.nowMs();
-  return deps.store.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('extensionCommands')
-      .select('id')
-      .where('status', 'in', ['queued', 'unknown'])
-      .where('nextAttemptAtMs', '<=', nowMs)
-      .where((eb) => eb.or([eb('leaseUntilMs', 'is', null), eb('leaseUntilMs', '<=', nowMs)]))
-      .orderBy('nextAttemptAtMs')
-      .orderBy('id')
-      .limit(limit);
-    if (deps.store.engine === 'postgres') query = query.forUpdate().skipLocked();
-    const ids = (await query.execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
-    await trx
-      .updateTable('extensionCommands')
-      .set({ leaseOwner: options.workerId, leaseUntilMs: nowMs + options.leaseMs })
-      .where('id', 'in', ids)
-      .execute();
-    return trx
-      .selectFrom('extensionCommands')
-      .selectAll()
-      .where('id', 'in', ids)
-      .orderBy('id')
-      .execute();
+  return claimLeases(deps.store, {
+    table: 'extensionCommands',
+    lease: options,
+    nowMs,
+    maxBatch: 100,
+    due: (query) =>
+      query
+        .where('status', 'in', ['queued', 'unknown'])
+        .where('nextAttemptAtMs', '<=', nowMs)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('id'),
+    load: (trx, ids) =>
+      trx
+        .selectFrom('extensionCommands')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('id')
+        .execute(),
   });
 }
 

@@ -19,6 +19,7 @@ import type { Database, DecisionTable, PayoutTable } from '../../store/schema.js
 import { appendAudit } from '../audit.js';
 import { SYSTEM_ORIGIN, type DeskDeps } from '../context.js';
 import { newId } from '../ids.js';
+import { latestDecision } from '../requests/read.js';
 import { applyCaseMove, type CaseEffects, type CaseTransitionRecord } from './case-move.js';
 import { createPayout, idempotencyKeyOf, payoutAuditView, payoutMethodOf } from './ledger.js';
 
@@ -26,17 +27,19 @@ import { createPayout, idempotencyKeyOf, payoutAuditView, payoutMethodOf } from 
 const PAYOUT_EVENTS: ReadonlySet<CaseEvent> = new Set(['accept_prorata_refund', 'retry_payout']);
 const EXTENSION_EVENTS: ReadonlySet<CaseEvent> = new Set(['choose_extension', 'retry_extension']);
 
-export async function latestDecision(
+/** The request's order and its latest decision (there is always one: intake writes it). */
+async function requestAndDecision(
   trx: Transaction<Database>,
   requestId: string,
-): Promise<DecisionTable | undefined> {
-  return trx
-    .selectFrom('decisions')
-    .selectAll()
-    .where('requestId', '=', requestId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+): Promise<{ request: { id: string; orderId: string }; decision: DecisionTable }> {
+  const request = await trx
+    .selectFrom('refundRequests')
+    .select(['id', 'orderId'])
+    .where('id', '=', requestId)
+    .executeTakeFirstOrThrow();
+  const decision = await latestDecision(trx, requestId);
+  if (decision === undefined) throw new Error(`request ${requestId} has no decision`);
+  return { request, decision };
 }
 
 /**
@@ -115,13 +118,7 @@ async function writePayout(
   requestId: string,
   source: PayoutTable['source'],
 ): Promise<PayoutTable> {
-  const request = await trx
-    .selectFrom('refundRequests')
-    .select(['id', 'orderId'])
-    .where('id', '=', requestId)
-    .executeTakeFirstOrThrow();
-  const decision = await latestDecision(trx, requestId);
-  if (decision === undefined) throw new Error(`request ${requestId} has no decision`);
+  const { request, decision } = await requestAndDecision(trx, requestId);
   const nowMs = deps.clock.nowMs();
   const context = { engine: deps.store.engine, origin: SYSTEM_ORIGIN, nowMs };
   if (decision.refundMinor > 0) {
@@ -199,13 +196,7 @@ async function writeExtensionCommand(
   deps: DeskDeps,
   requestId: string,
 ): Promise<void> {
-  const request = await trx
-    .selectFrom('refundRequests')
-    .select(['id', 'orderId'])
-    .where('id', '=', requestId)
-    .executeTakeFirstOrThrow();
-  const decision = await latestDecision(trx, requestId);
-  if (decision === undefined) throw new Error(`request ${requestId} has no decision`);
+  const { request, decision } = await requestAndDecision(trx, requestId);
   const nowMs = deps.clock.nowMs();
   const id = newId('ext', nowMs);
   await trx

@@ -16,6 +16,7 @@
  * outcome that would move one back, or change a final one, is ignored.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { claimLeases } from '../../store/leases.js';
 import type { Database, PayoutStatus, PayoutTable } from '../../store/schema.js';
 import { appendAudit } from '../audit.js';
 import { SYSTEM_ORIGIN, type DeskDeps, type Origin } from '../context.js';
@@ -82,34 +83,29 @@ export interface ClaimOptions {
 
 /** Leases up to `limit` due payouts in `statuses` whose lease is free or expired. */
 export async function claimPayouts(deps: DeskDeps, options: ClaimOptions): Promise<PayoutTable[]> {
-  const limit = Math.min(Math.max(1, options.limit), 100);
   const nowMs = deps.clock.nowMs();
-  return deps.store.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('payouts')
-      .select('id')
-      .where('status', 'in', options.statuses)
-      .where('nextAttemptAtMs', '<=', nowMs)
-      .where((eb) => eb.or([eb('leaseUntilMs', 'is', null), eb('leaseUntilMs', '<=', nowMs)]))
-      .orderBy('nextAttemptAtMs')
-      .orderBy('id')
-      .limit(limit);
-    if (options.methods !== undefined) query = query.where('method', 'in', options.methods);
-    if (deps.store.engine === 'postgres') query = query.forUpdate().skipLocked();
-    const ids = (await query.execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
-    await trx
-      .updateTable('payouts')
-      .set({ leaseOwner: options.workerId, leaseUntilMs: nowMs + options.leaseMs })
-      .where('id', 'in', ids)
-      .execute();
-    return trx
-      .selectFrom('payouts')
-      .selectAll()
-      .where('id', 'in', ids)
-      .orderBy('nextAttemptAtMs')
-      .orderBy('id')
-      .execute();
+  const { methods } = options;
+  return claimLeases(deps.store, {
+    table: 'payouts',
+    lease: options,
+    nowMs,
+    maxBatch: 100,
+    due: (query) => {
+      const due = query
+        .where('status', 'in', options.statuses)
+        .where('nextAttemptAtMs', '<=', nowMs)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('id');
+      return methods === undefined ? due : due.where('method', 'in', methods);
+    },
+    load: (trx, ids) =>
+      trx
+        .selectFrom('payouts')
+        .selectAll()
+        .where('id', 'in', ids)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('id')
+        .execute(),
   });
 }
 

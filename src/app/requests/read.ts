@@ -11,7 +11,7 @@ import {
   type Result,
 } from '../../engine/index.js';
 import { parsePolicyText, shippedPolicies } from '../../policies/load.js';
-import type { Database } from '../../store/schema.js';
+import type { Database, DecisionTable } from '../../store/schema.js';
 import { findVisibleRequest, type Reader } from './access.js';
 import { notFound, type RequestError } from './errors.js';
 import { requestView, type DecisionView, type RefundRequestView } from './views.js';
@@ -118,6 +118,20 @@ export async function listRequests(
 export interface ExplainedDecision extends DecisionView {
   /** The decision laid out for a person, with the text of every clause it cites. */
   readonly explanation: Explanation;
+}
+
+/** The request's latest decision (highest seq), whatever its source. */
+export async function latestDecision(
+  db: Kysely<Database> | Transaction<Database>,
+  requestId: string,
+): Promise<DecisionTable | undefined> {
+  return db
+    .selectFrom('decisions')
+    .selectAll()
+    .where('requestId', '=', requestId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The policy version a stored decision names: a shipped one, else one posted to the desk. */

@@ -8,6 +8,8 @@
  */
 import type { Transaction } from 'kysely';
 import { formatInstant } from '../../domain/time.js';
+import { claimLeases, type LeaseRequest } from '../../store/leases.js';
+import { prepareQuery } from '../../store/prepared.js';
 import type { Database, WebhookDeliveryTable } from '../../store/schema.js';
 import type { CaseTransitionRecord } from '../case-transition.js';
 import type { DeskDeps } from '../context.js';
@@ -50,18 +52,18 @@ export function caseEventOf(record: CaseTransitionRecord): CaseStateChangedEvent
   };
 }
 
+/** The enabled endpoints, read on every move (compiled once per database: store/prepared.ts). */
+const selectEnabledEndpoints = prepareQuery((db) =>
+  db.selectFrom('webhookEndpoints').select('id').where('enabled', '=', 1).orderBy('id'),
+);
+
 /** One delivery of the move's event per enabled endpoint, in the move's transaction. */
 export async function queueWebhookDeliveries(
   trx: Transaction<Database>,
   deps: DeskDeps,
   record: CaseTransitionRecord,
 ): Promise<void> {
-  const endpoints = await trx
-    .selectFrom('webhookEndpoints')
-    .select('id')
-    .where('enabled', '=', 1)
-    .orderBy('id')
-    .execute();
+  const endpoints = await selectEnabledEndpoints.rows(trx, {});
   if (endpoints.length === 0) return;
   const nowMs = deps.clock.nowMs();
   const event = caseEventOf(record);
@@ -102,43 +104,34 @@ export interface LeasedDelivery {
 /** Leases up to `limit` queued, due deliveries whose lease is free or expired. */
 export async function claimDeliveries(
   deps: DeskDeps,
-  options: { readonly workerId: string; readonly limit: number; readonly leaseMs: number },
+  options: LeaseRequest,
 ): Promise<LeasedDelivery[]> {
-  const limit = Math.min(Math.max(1, options.limit), DELIVERY_LIMITS.maxBatch);
   const nowMs = deps.clock.nowMs();
-  return deps.store.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('webhookDeliveries')
-      .select('id')
-      .where('status', '=', 'queued')
-      .where('nextAttemptAtMs', '<=', nowMs)
-      .where((eb) => eb.or([eb('leaseUntilMs', 'is', null), eb('leaseUntilMs', '<=', nowMs)]))
-      .orderBy('nextAttemptAtMs')
-      .orderBy('id')
-      .limit(limit);
-    if (deps.store.engine === 'postgres') query = query.forUpdate().skipLocked();
-    const ids = (await query.execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
-    await trx
-      .updateTable('webhookDeliveries')
-      .set((eb) => ({
-        leaseOwner: options.workerId,
-        leaseUntilMs: nowMs + options.leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updatedAtMs: nowMs,
-      }))
-      .where('id', 'in', ids)
-      .execute();
-    const rows = await trx
-      .selectFrom('webhookDeliveries as d')
-      .innerJoin('webhookEndpoints as e', 'e.id', 'd.endpointId')
-      .selectAll('d')
-      .select(['e.url', 'e.secret'])
-      .where('d.id', 'in', ids)
-      .orderBy('d.nextAttemptAtMs')
-      .orderBy('d.id')
-      .execute();
-    return rows.map(({ url, secret, ...delivery }) => ({ delivery, url, secret }));
+  return claimLeases(deps.store, {
+    table: 'webhookDeliveries',
+    lease: options,
+    nowMs,
+    maxBatch: DELIVERY_LIMITS.maxBatch,
+    countAttempt: true,
+    touch: true,
+    due: (query) =>
+      query
+        .where('status', '=', 'queued')
+        .where('nextAttemptAtMs', '<=', nowMs)
+        .orderBy('nextAttemptAtMs')
+        .orderBy('id'),
+    load: async (trx, ids) => {
+      const rows = await trx
+        .selectFrom('webhookDeliveries as d')
+        .innerJoin('webhookEndpoints as e', 'e.id', 'd.endpointId')
+        .selectAll('d')
+        .select(['e.url', 'e.secret'])
+        .where('d.id', 'in', ids)
+        .orderBy('d.nextAttemptAtMs')
+        .orderBy('d.id')
+        .execute();
+      return rows.map(({ url, secret, ...delivery }) => ({ delivery, url, secret }));
+    },
   });
 }
 

@@ -249,3 +249,137 @@ export async function startServer(
       }),
   };
 }
+
+/** What a double's control endpoints (`/__double/…`) reach into. */
+export interface ControlPlane<T, S extends string> {
+  /** Every refund the double made, and every webhook event it sent. */
+  readonly made: readonly unknown[];
+  readonly events: readonly unknown[];
+  readonly stats: Readonly<Record<string, number>>;
+  readonly faults: FaultPlan;
+  /** `POST <path>`: one item or a list of them seeded; answers how many there are now. */
+  readonly seed: {
+    readonly path: string;
+    readonly add: (item: T) => void;
+    readonly count: () => number;
+  };
+  /** `POST refunds/<id>/settle` with `{ status }`: one of two statuses, other fields passed on. */
+  readonly settle: {
+    readonly path: RegExp;
+    readonly statuses: readonly [S, S];
+    readonly apply: (id: string, status: S, body: { readonly failureReason?: string }) => void;
+  };
+}
+
+/**
+ * Answers the control endpoints every double has: the refunds made, the events sent, stats,
+ * seeding, queued faults and settling a refund. False when `path` is none of them.
+ */
+export async function handleCommonControl<T, S extends string>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  plane: ControlPlane<T, S>,
+): Promise<boolean> {
+  const { faults, seed, settle } = plane;
+  if (req.method === 'GET' && path === 'refunds') {
+    sendJson(res, 200, { refunds: plane.made });
+  } else if (req.method === 'GET' && path === 'events') {
+    sendJson(res, 200, { events: plane.events });
+  } else if (req.method === 'GET' && path === 'stats') {
+    sendJson(res, 200, { ...plane.stats, faults: faults.drawn, refunds: plane.made.length });
+  } else if (req.method === 'POST' && path === seed.path) {
+    const body = (await readJson(req, res)) as T | T[] | undefined;
+    if (body === undefined) return true;
+    try {
+      for (const item of Array.isArray(body) ? body : [body]) seed.add(item);
+    } catch (error) {
+      sendJson(res, 400, { error: String(error) });
+      return true;
+    }
+    sendJson(res, 201, { [seed.path]: seed.count() });
+  } else if (req.method === 'POST' && path === 'faults') {
+    const body = (await readJson(req, res)) as { queue?: unknown } | undefined;
+    if (body === undefined) return true;
+    const queue = Array.isArray(body.queue) ? body.queue : [];
+    if (!queue.every((f): f is FaultKind => (FAULT_KINDS as readonly unknown[]).includes(f))) {
+      sendJson(res, 400, { error: `queue holds fault kinds: ${FAULT_KINDS.join(', ')}` });
+      return true;
+    }
+    faults.enqueue(queue);
+    sendJson(res, 200, { queued: queue.length });
+  } else if (req.method === 'POST' && settle.path.test(path)) {
+    const id = path.split('/')[1] ?? '';
+    const body = (await readJson(req, res)) as
+      { status?: string; failureReason?: string } | undefined;
+    if (body === undefined) return true;
+    const status = settle.statuses.find((s) => s === body.status);
+    if (status === undefined) {
+      sendJson(res, 400, { error: `status must be ${settle.statuses.join(' or ')}` });
+      return true;
+    }
+    try {
+      settle.apply(id, status, body);
+      sendJson(res, 200, { id, status });
+    } catch (error) {
+      sendJson(res, 409, { error: String(error) });
+    }
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/** Events a double keeps for `GET /__double/events` (the oldest are dropped). */
+const MAX_EVENTS_KEPT = 10_000;
+const WEBHOOK_TIMEOUT_MS = 5_000;
+
+export interface WebhookStats {
+  webhooksSent: number;
+  webhooksFailed: number;
+}
+
+/** Where a double posts its webhook events, and how. */
+export interface WebhookTarget {
+  /** None: events are only kept. */
+  readonly url: string | undefined;
+  /** Probability that an event is delivered twice. */
+  readonly duplicateRate: number;
+  /** The double's PRNG, drawn once per posted event. */
+  readonly random: () => number;
+  readonly stats: WebhookStats;
+}
+
+/**
+ * Keeps a webhook event (the last MAX_EVENTS_KEPT) and posts it, once or (at `duplicateRate`)
+ * twice, without waiting: each answer is counted in the stats, a 2xx as sent.
+ */
+export function publishEvent<E>(
+  events: E[],
+  event: E,
+  delivery: { readonly headers: Readonly<Record<string, string>>; readonly body: string },
+  target: WebhookTarget,
+): void {
+  events.push(event);
+  if (events.length > MAX_EVENTS_KEPT) events.shift();
+  const { url, stats } = target;
+  if (url === undefined) return;
+  const times = target.random() < target.duplicateRate ? 2 : 1;
+  for (let i = 0; i < times; i += 1) {
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...delivery.headers },
+      body: delivery.body,
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    }).then(
+      async (response) => {
+        await response.arrayBuffer();
+        if (response.ok) stats.webhooksSent += 1;
+        else stats.webhooksFailed += 1;
+      },
+      () => {
+        stats.webhooksFailed += 1;
+      },
+    );
+  }
+}

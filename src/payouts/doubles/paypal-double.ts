@@ -30,18 +30,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { paypalAmountValue, paypalValueToMinor } from '../providers/paypal.js';
 import {
-  FAULT_KINDS,
   FaultPlan,
   NO_FAULTS,
   applyFault,
+  handleCommonControl,
   mulberry32,
+  publishEvent,
   readBody,
-  readJson,
   sendJson,
   startServer,
   type FaultKind,
   type FaultRates,
   type Reply,
+  type WebhookTarget,
 } from './common.js';
 import type { DoubleRefund } from './stripe-double.js';
 
@@ -114,8 +115,6 @@ interface PayPalRefund {
 }
 
 const MAX_CAPTURES = 1_000_000;
-const MAX_EVENTS_KEPT = 10_000;
-const WEBHOOK_TIMEOUT_MS = 5_000;
 const AUTH_ALGO = 'SHA256withRSA';
 
 let keys: { readonly privateKey: KeyObject; readonly publicPem: string } | null = null;
@@ -145,6 +144,12 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
   const tokens = new Map<string, number>();
   const events: SignedPayPalEvent[] = [];
   const stats = { requests: 0, replays: 0, tokensIssued: 0, webhooksSent: 0, webhooksFailed: 0 };
+  const webhooks: WebhookTarget = {
+    url: options.webhookUrl,
+    duplicateRate: options.webhookDuplicateRate ?? 0,
+    random,
+    stats,
+  };
   let sequence = 0;
   let certUrl = '';
 
@@ -224,28 +229,7 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
       resource: representation(refund),
     });
     const event = { id, type, payload, headers: sign(payload, nowMs) };
-    events.push(event);
-    if (events.length > MAX_EVENTS_KEPT) events.shift();
-    const url = options.webhookUrl;
-    if (url === undefined) return;
-    const times = random() < (options.webhookDuplicateRate ?? 0) ? 2 : 1;
-    for (let i = 0; i < times; i += 1) {
-      fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...event.headers },
-        body: payload,
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      }).then(
-        async (response) => {
-          await response.arrayBuffer();
-          if (response.ok) stats.webhooksSent += 1;
-          else stats.webhooksFailed += 1;
-        },
-        () => {
-          stats.webhooksFailed += 1;
-        },
-      );
-    }
+    publishEvent(events, event, { headers: event.headers, body: payload }, webhooks);
   }
 
   function paypalError(status: number, name: string, issue: string, description: string): Reply {
@@ -258,6 +242,17 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
         details: [{ issue, description }],
       },
     };
+  }
+
+  /** Answers PayPal's error for a request body that is not JSON. */
+  function sendMalformedJson(res: ServerResponse): void {
+    const reply = paypalError(
+      400,
+      'INVALID_REQUEST',
+      'MALFORMED_REQUEST_JSON',
+      'The request JSON is not well formed.',
+    );
+    sendJson(res, reply.status, reply.body);
   }
 
   function refundCapture(captureId: string, body: RefundRequestBody, key: string | null): Reply {
@@ -483,13 +478,7 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
       try {
         body = (text === '' ? {} : JSON.parse(text)) as RefundRequestBody;
       } catch {
-        const reply = paypalError(
-          400,
-          'INVALID_REQUEST',
-          'MALFORMED_REQUEST_JSON',
-          'The request JSON is not well formed.',
-        );
-        sendJson(res, reply.status, reply.body);
+        sendMalformedJson(res);
         return;
       }
       const keyHeader = req.headers['paypal-request-id'];
@@ -538,13 +527,7 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
       try {
         body = JSON.parse(await readBody(req)) as VerifyRequestBody;
       } catch {
-        const reply = paypalError(
-          400,
-          'INVALID_REQUEST',
-          'MALFORMED_REQUEST_JSON',
-          'The request JSON is not well formed.',
-        );
-        sendJson(res, reply.status, reply.body);
+        sendMalformedJson(res);
         return;
       }
       const reply = verifySignature(body);
@@ -565,52 +548,24 @@ export async function startPayPalDouble(options: PayPalDoubleOptions = {}): Prom
     res: ServerResponse,
     path: string,
   ): Promise<void> {
-    if (req.method === 'GET' && path === 'refunds') {
-      sendJson(res, 200, { refunds: made });
-    } else if (req.method === 'GET' && path === 'events') {
-      sendJson(res, 200, { events });
-    } else if (req.method === 'GET' && path === 'cert') {
+    if (req.method === 'GET' && path === 'cert') {
       res.writeHead(200, { 'content-type': 'application/x-pem-file' });
       res.end(publicPem);
-    } else if (req.method === 'GET' && path === 'stats') {
-      sendJson(res, 200, { ...stats, faults: faults.drawn, refunds: made.length });
-    } else if (req.method === 'POST' && path === 'captures') {
-      const body = (await readJson(req, res)) as SeededCapture | SeededCapture[] | undefined;
-      if (body === undefined) return;
-      try {
-        for (const capture of Array.isArray(body) ? body : [body]) seedCapture(capture);
-      } catch (error) {
-        sendJson(res, 400, { error: String(error) });
-        return;
-      }
-      sendJson(res, 201, { captures: captures.size });
-    } else if (req.method === 'POST' && path === 'faults') {
-      const body = (await readJson(req, res)) as { queue?: unknown } | undefined;
-      if (body === undefined) return;
-      const queue = Array.isArray(body.queue) ? body.queue : [];
-      if (!queue.every((f): f is FaultKind => (FAULT_KINDS as readonly unknown[]).includes(f))) {
-        sendJson(res, 400, { error: `queue holds fault kinds: ${FAULT_KINDS.join(', ')}` });
-        return;
-      }
-      faults.enqueue(queue);
-      sendJson(res, 200, { queued: queue.length });
-    } else if (req.method === 'POST' && /^refunds\/[A-Za-z0-9_-]+\/settle$/.test(path)) {
-      const id = path.split('/')[1] ?? '';
-      const body = (await readJson(req, res)) as { status?: string } | undefined;
-      if (body === undefined) return;
-      if (body.status !== 'COMPLETED' && body.status !== 'FAILED') {
-        sendJson(res, 400, { error: 'status must be COMPLETED or FAILED' });
-        return;
-      }
-      try {
-        settleRefund(id, body.status);
-        sendJson(res, 200, { id, status: body.status });
-      } catch (error) {
-        sendJson(res, 409, { error: String(error) });
-      }
-    } else {
-      sendJson(res, 404, { error: 'no such control endpoint' });
+      return;
     }
+    const handled = await handleCommonControl(req, res, path, {
+      made,
+      events,
+      stats,
+      faults,
+      seed: { path: 'captures', add: seedCapture, count: () => captures.size },
+      settle: {
+        path: /^refunds\/[A-Za-z0-9_-]+\/settle$/,
+        statuses: ['COMPLETED', 'FAILED'],
+        apply: (id, status) => settleRefund(id, status),
+      },
+    });
+    if (!handled) sendJson(res, 404, { error: 'no such control endpoint' });
   }
 
   const server = await startServer(handle, {

@@ -21,18 +21,19 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  FAULT_KINDS,
   FaultPlan,
   NO_FAULTS,
   applyFault,
+  handleCommonControl,
   mulberry32,
+  publishEvent,
   readBody,
-  readJson,
   sendJson,
   startServer,
   type FaultKind,
   type FaultRates,
   type Reply,
+  type WebhookTarget,
 } from './common.js';
 
 export interface StripeDoubleOptions {
@@ -128,8 +129,6 @@ export interface StripeDouble {
 
 const MAX_LIST_LIMIT = 100;
 const MAX_CHARGES = 1_000_000;
-const MAX_EVENTS_KEPT = 10_000;
-const WEBHOOK_TIMEOUT_MS = 5_000;
 
 export async function startStripeDouble(options: StripeDoubleOptions = {}): Promise<StripeDouble> {
   const apiKey = options.apiKey ?? 'sk_test_double';
@@ -145,6 +144,12 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
   const answers = new Map<string, StoredAnswer>();
   const events: SignedEvent[] = [];
   const stats = { requests: 0, replays: 0, webhooksSent: 0, webhooksFailed: 0 };
+  const webhooks: WebhookTarget = {
+    url: options.webhookUrl,
+    duplicateRate: options.webhookDuplicateRate ?? 0,
+    random,
+    stats,
+  };
   let sequence = 0;
 
   function seedCharge(charge: SeededCharge): void {
@@ -203,28 +208,11 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
       data: { object },
     });
     const event = { id, type, payload, signature: signature(payload, Math.floor(nowMs / 1000)) };
-    events.push(event);
-    if (events.length > MAX_EVENTS_KEPT) events.shift();
-    if (options.webhookUrl === undefined) return;
-    const times = random() < (options.webhookDuplicateRate ?? 0) ? 2 : 1;
-    for (let i = 0; i < times; i += 1) deliver(options.webhookUrl, event);
-  }
-
-  function deliver(url: string, event: SignedEvent): void {
-    fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': event.signature },
-      body: event.payload,
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    }).then(
-      async (response) => {
-        await response.arrayBuffer();
-        if (response.ok) stats.webhooksSent += 1;
-        else stats.webhooksFailed += 1;
-      },
-      () => {
-        stats.webhooksFailed += 1;
-      },
+    publishEvent(
+      events,
+      event,
+      { headers: { 'stripe-signature': event.signature }, body: payload },
+      webhooks,
     );
   }
 
@@ -476,50 +464,19 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname.slice('/__double/'.length);
-    if (req.method === 'GET' && path === 'refunds') {
-      sendJson(res, 200, { refunds: made });
-    } else if (req.method === 'GET' && path === 'events') {
-      sendJson(res, 200, { events });
-    } else if (req.method === 'GET' && path === 'stats') {
-      sendJson(res, 200, { ...stats, faults: faults.drawn, refunds: made.length });
-    } else if (req.method === 'POST' && path === 'charges') {
-      const body = (await readJson(req, res)) as SeededCharge | SeededCharge[] | undefined;
-      if (body === undefined) return;
-      try {
-        for (const charge of Array.isArray(body) ? body : [body]) seedCharge(charge);
-      } catch (error) {
-        sendJson(res, 400, { error: String(error) });
-        return;
-      }
-      sendJson(res, 201, { charges: charges.size });
-    } else if (req.method === 'POST' && path === 'faults') {
-      const body = (await readJson(req, res)) as { queue?: unknown } | undefined;
-      if (body === undefined) return;
-      const queue = Array.isArray(body.queue) ? body.queue : [];
-      if (!queue.every((f): f is FaultKind => (FAULT_KINDS as readonly unknown[]).includes(f))) {
-        sendJson(res, 400, { error: `queue holds fault kinds: ${FAULT_KINDS.join(', ')}` });
-        return;
-      }
-      faults.enqueue(queue);
-      sendJson(res, 200, { queued: queue.length });
-    } else if (req.method === 'POST' && /^refunds\/[A-Za-z0-9_]+\/settle$/.test(path)) {
-      const id = path.split('/')[1] ?? '';
-      const body = (await readJson(req, res)) as
-        { status?: string; failureReason?: string } | undefined;
-      if (body === undefined) return;
-      if (body.status !== 'succeeded' && body.status !== 'failed') {
-        sendJson(res, 400, { error: 'status must be succeeded or failed' });
-        return;
-      }
-      try {
-        settleRefund(id, body.status, body.failureReason);
-        sendJson(res, 200, { id, status: body.status });
-      } catch (error) {
-        sendJson(res, 409, { error: String(error) });
-      }
-    } else {
-      sendJson(res, 404, { error: 'no such control endpoint' });
-    }
+    const handled = await handleCommonControl(req, res, path, {
+      made,
+      events,
+      stats,
+      faults,
+      seed: { path: 'charges', add: seedCharge, count: () => charges.size },
+      settle: {
+        path: /^refunds\/[A-Za-z0-9_]+\/settle$/,
+        statuses: ['succeeded', 'failed'],
+        apply: (id, status, body) => settleRefund(id, status, body.failureReason),
+      },
+    });
+    if (!handled) sendJson(res, 404, { error: 'no such control endpoint' });
   }
 
   const server = await startServer(
