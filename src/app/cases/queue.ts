@@ -15,6 +15,7 @@ import { slaStatus, type SlaStatus } from '../../domain/sla.js';
 import { formatInstant, type FieldError, type Result } from '../../engine/index.js';
 import type { Database } from '../../store/schema.js';
 import { stateOf } from './move.js';
+import { encodeCursor, parsePageParams } from '../pages.js';
 
 export const QUEUE_LIMITS = { defaultLimit: 50, maxLimit: 200 } as const;
 
@@ -48,32 +49,14 @@ export interface QueuePage {
   readonly nextCursor: string | null;
 }
 
-const CURSOR = /^([0-9]{1,16}):([A-Za-z0-9_]{1,64})$/;
-
 export function parseQueueQuery(params: {
   readonly limit?: string | undefined;
   readonly cursor?: string | undefined;
 }): Result<QueueQuery, FieldError[]> {
   const errors: FieldError[] = [];
-  let limit: number = QUEUE_LIMITS.defaultLimit;
-  if (params.limit !== undefined) {
-    limit = /^[0-9]{1,3}$/.test(params.limit) ? Number(params.limit) : NaN;
-    if (!(limit >= 1 && limit <= QUEUE_LIMITS.maxLimit)) {
-      errors.push({
-        pointer: '/limit',
-        message: `must be a whole number from 1 to ${QUEUE_LIMITS.maxLimit}`,
-      });
-    }
-  }
-  let after: QueueQuery['after'];
-  if (params.cursor !== undefined) {
-    const match = CURSOR.exec(Buffer.from(params.cursor, 'base64url').toString('utf8'));
-    if (match === null || Buffer.from(match[0], 'utf8').toString('base64url') !== params.cursor) {
-      errors.push({ pointer: '/cursor', message: 'must be a nextCursor this API returned' });
-    } else {
-      after = { dueMs: Number(match[1]), id: match[2] ?? '' };
-    }
-  }
+  const page = parsePageParams(params, QUEUE_LIMITS, errors);
+  const after = page.after === undefined ? undefined : { dueMs: page.after.key, id: page.after.id };
+  const limit = page.limit;
   return errors.length > 0 ? { ok: false, error: errors } : { ok: true, value: { limit, after } };
 }
 
@@ -106,7 +89,7 @@ export async function listQueue(
   const last = items[items.length - 1];
   const nextCursor =
     rows.length > query.limit && last !== undefined
-      ? Buffer.from(`${Number(last.dueMs)}:${last.id}`, 'utf8').toString('base64url')
+      ? encodeCursor(Number(last.dueMs), last.id)
       : null;
   return {
     items: items.map((row) => {

@@ -12,6 +12,7 @@ import {
 } from '../../engine/index.js';
 import { parsePolicyText, shippedPolicies } from '../../policies/load.js';
 import type { Database, DecisionTable } from '../../store/schema.js';
+import { encodeCursor, parsePageParams } from '../pages.js';
 import { findVisibleRequest, type Reader } from './access.js';
 import { notFound, type RequestError } from './errors.js';
 import { requestView, type DecisionView, type RefundRequestView } from './views.js';
@@ -41,12 +42,6 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-function encodeCursor(createdAtMs: number, id: string): string {
-  return Buffer.from(`${createdAtMs}:${id}`, 'utf8').toString('base64url');
-}
-
-const CURSOR = /^([0-9]{1,16}):([A-Za-z0-9_]{1,64})$/;
-
 /** Reads `limit`, `cursor` and `state` query parameters; errors point at the parameter. */
 export function parseListQuery(params: {
   readonly limit?: string | undefined;
@@ -54,25 +49,10 @@ export function parseListQuery(params: {
   readonly state?: string | undefined;
 }): Result<ListQuery, FieldError[]> {
   const errors: FieldError[] = [];
-  let limit: number = LIST_LIMITS.defaultLimit;
-  if (params.limit !== undefined) {
-    limit = /^[0-9]{1,3}$/.test(params.limit) ? Number(params.limit) : NaN;
-    if (!(limit >= 1 && limit <= LIST_LIMITS.maxLimit)) {
-      errors.push({
-        pointer: '/limit',
-        message: `must be a whole number from 1 to ${LIST_LIMITS.maxLimit}`,
-      });
-    }
-  }
-  let after: ListQuery['after'];
-  if (params.cursor !== undefined) {
-    const match = CURSOR.exec(Buffer.from(params.cursor, 'base64url').toString('utf8'));
-    if (match === null || Buffer.from(match[0], 'utf8').toString('base64url') !== params.cursor) {
-      errors.push({ pointer: '/cursor', message: 'must be a nextCursor this API returned' });
-    } else {
-      after = { createdAtMs: Number(match[1]), id: match[2] ?? '' };
-    }
-  }
+  const page = parsePageParams(params, LIST_LIMITS, errors);
+  const after =
+    page.after === undefined ? undefined : { createdAtMs: page.after.key, id: page.after.id };
+  const limit = page.limit;
   let state: RequestState | undefined;
   if (params.state !== undefined) {
     if (isRequestState(params.state)) state = params.state;
