@@ -288,6 +288,32 @@ export function buildProgram(): Command {
       });
     });
 
+  const payouts = program.command('payouts').description('refunds to the original payment method');
+  payouts
+    .command('batch')
+    .description(
+      'put the bank transfer (or manual) payouts waiting to be paid into a new batch and write its CSV for finance',
+    )
+    .requiredOption('--method <method>', 'bank_transfer or manual')
+    .requiredOption('--out <dir>', 'the folder to write payouts-<method>-<batch id>.csv into')
+    .action(async (options: { method: string; out: string }) => {
+      if (options.method !== 'bank_transfer' && options.method !== 'manual') {
+        return fail(`--method must be bank_transfer or manual, not ${options.method}`);
+      }
+      const method = options.method;
+      await withDesk(async (deps) => {
+        const { runPayoutBatchCommand } = await import('./payouts.js');
+        process.exitCode = await runPayoutBatchCommand(
+          deps,
+          { method, outDir: options.out },
+          {
+            stdout: (line) => process.stdout.write(`${line}\n`),
+            stderr: (line) => process.stderr.write(`${line}\n`),
+          },
+        );
+      });
+    });
+
   const apiKey = program.command('api-key').description('API keys for systems');
   apiKey
     .command('create')

@@ -43,7 +43,8 @@ import { MAX_FACT_BODY_BYTES } from './routes/facts.js';
 import { MAX_REQUEST_JSON_BYTES, MAX_UPLOAD_BODY_BYTES } from './routes/requests.js';
 
 // ── Security ─────────────────────────────────────────────────────────────────────────────
-// Role names in a `session` requirement: customer, staff (any role), staff:admin.
+// Role names in a `session` requirement: customer, staff (any role), staff:approver (approver
+// or admin), staff:admin.
 // Names in an `apiKey` requirement: the scope the key must hold.
 
 const PUBLIC: Security = [];
@@ -71,7 +72,8 @@ export const SECURITY_SCHEMES: Readonly<Record<string, Json>> = {
     description:
       'The session cookie set by POST /v1/staff/sessions (staff), /v1/auth/sign-in-links/redeem ' +
       'or /v1/auth/host-token (customers): HttpOnly, SameSite=Lax, Secure behind https. Roles ' +
-      'named in requirements: `customer`, `staff` (any role), `staff:admin`.',
+      'named in requirements: `customer`, `staff` (any role), `staff:approver` (approver or ' +
+      'admin), `staff:admin`.',
   },
   apiKey: {
     type: 'http',

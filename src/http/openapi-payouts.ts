@@ -3,6 +3,7 @@
  * schemas the routes validate with (app/payouts/input.ts), responses the views of
  * app/payouts/desk.ts. openapi-desk.ts lists the routes and bodies, openapi-views.ts the views.
  */
+import { MAX_LINES_PER_BATCH, PAYOUT_BATCH_LIST_LIMITS } from '../app/payouts/batches.js';
 import { PAYOUT_LIST_LIMITS } from '../app/payouts/desk.js';
 import { PAYOUT_SCHEMAS, type PayoutSchemaName } from '../app/payouts/input.js';
 import { CASE_STATES } from '../domain/case-state.js';
@@ -15,7 +16,7 @@ import {
   type Security,
 } from './openapi-kit.js';
 import type { ProblemCode } from './problems.js';
-import { MAX_PAYOUT_BODY_BYTES, PAYOUT_STATUSES } from './routes/payouts.js';
+import { BATCH_FILE_MEDIA_TYPE, MAX_PAYOUT_BODY_BYTES, PAYOUT_STATUSES } from './routes/payouts.js';
 
 const instant: Json = { type: 'string', format: 'date-time', description: 'RFC 3339 in UTC' };
 const minor: Json = { type: 'integer', minimum: 0, description: 'integer minor units' };
@@ -35,6 +36,7 @@ const BODY_COMPONENT: { readonly [N in PayoutSchemaName]: string } = {
   prorataChoice: 'ProrataChoice',
   payoutRetry: 'PayoutRetry',
   payoutMarkPaid: 'PayoutMarkPaid',
+  payoutBatch: 'NewPayoutBatch',
 };
 
 export function payoutBodySchemas(): Record<string, Json> {
@@ -64,6 +66,7 @@ export const PAYOUT_VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
       attempts: { type: 'integer', minimum: 0 },
       createdAt: instant,
       settledAt: { oneOf: [instant, { type: 'null' }] },
+      batchId: { ...nullableText, description: 'the payout batch (file for finance) it is in' },
     },
     'A refund to the original payment method',
   ),
@@ -81,6 +84,28 @@ export const PAYOUT_VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
         { type: 'null' },
       ],
     },
+  }),
+  PayoutBatch: record(
+    {
+      id: { type: 'string' },
+      method: { enum: ['bank_transfer', 'manual'] },
+      lineCount: { type: 'integer', minimum: 1, maximum: MAX_LINES_PER_BATCH },
+      totals: {
+        type: 'object',
+        description: 'per currency (ISO 4217), in integer minor units',
+        propertyNames: { pattern: '^[A-Z]{3}$' },
+        additionalProperties: { type: 'integer', minimum: 1 },
+      },
+      sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'of the file’s bytes' },
+      fileName: { type: 'string' },
+      createdAt: instant,
+      createdBy: { type: 'string', description: '`<actor kind>:<actor id>`' },
+    },
+    'Waiting bank transfer or manual payouts, as one file for finance',
+  ),
+  PayoutBatchPage: record({
+    items: { type: 'array', items: ref('PayoutBatch') },
+    next: { ...nullableText, description: 'the `before` of the next page' },
   }),
   OrderLedger: record(
     {
@@ -115,6 +140,13 @@ const JSON_BODY: readonly ProblemCode[] = [
 ];
 const STAFF: Security = [{ session: ['staff'] }];
 const STAFF_ADMIN: Security = [{ session: ['staff:admin'] }];
+/** Approvers and admins (the roles that release money). */
+const STAFF_APPROVER: Security = [{ session: ['staff:approver'] }];
+const NO_BANK_DETAILS =
+  'The desk holds no bank details (no IBAN, no account number): each line names the refund, ' +
+  'the order, the customer, the amount and the reference the transfer must carry; finance ' +
+  'pays the account they hold for that customer and order in their own system, then staff ' +
+  'mark the payout paid with the bank’s reference (`POST /v1/payouts/{id}/mark-paid`).';
 const CUSTOMER: Security = [{ session: ['customer'] }];
 
 function body(name: PayoutSchemaName): Json {
@@ -226,6 +258,88 @@ export function payoutRoutes(): Route[] {
         requestBody: body('payoutMarkPaid'),
         responses: { '200': ok('The payout, paid', 'Payout') },
         problems: [...GUARDED, ...JSON_BODY, 'not_found', 'payout_state_conflict'],
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/payout-batches',
+      spec: {
+        operationId: 'createPayoutBatch',
+        summary: 'Put the waiting bank transfer (or manual) payouts into a new batch file',
+        description:
+          'Takes the payouts of the method that were handed to the offline provider and wait to ' +
+          `be marked paid, and are in no batch yet (oldest first, at most ${MAX_LINES_PER_BATCH}; ` +
+          'more go into the next batch). A payout is never in two batches. ' +
+          NO_BANK_DETAILS,
+        tags,
+        security: STAFF_APPROVER,
+        requestBody: body('payoutBatch'),
+        responses: { '201': ok('The new batch', 'PayoutBatch') },
+        problems: [...GUARDED, ...JSON_BODY, 'nothing_to_batch'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/payout-batches',
+      spec: {
+        operationId: 'listPayoutBatches',
+        summary: 'Payout batches, newest first',
+        tags,
+        security: STAFF_APPROVER,
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: PAYOUT_BATCH_LIST_LIMITS.maxLimit,
+              default: PAYOUT_BATCH_LIST_LIMITS.defaultLimit,
+            },
+          },
+          {
+            name: 'before',
+            in: 'query',
+            required: false,
+            description: 'the `next` of the previous page',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        ],
+        responses: { '200': ok('A page of batches', 'PayoutBatchPage') },
+        problems: [...GUARDED, 'invalid_request'],
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/payout-batches/{id}/file',
+      spec: {
+        operationId: 'downloadPayoutBatchFile',
+        summary: 'The batch’s CSV for finance, as an attachment',
+        description:
+          'RFC 4180 CSV (CRLF, a header row), lines ordered by currency then refund id, amounts ' +
+          'in the currency’s major unit and in minor units. Rendered again from the batch’s ' +
+          'payouts on every request: the same bytes, whose SHA-256 is the batch’s `sha256`. ' +
+          NO_BANK_DETAILS,
+        tags,
+        security: STAFF_APPROVER,
+        responses: {
+          '200': {
+            description: 'The CSV file',
+            headers: {
+              'Content-Disposition': {
+                description: 'attachment; filename="payouts-<method>-<batch id>.csv"',
+                schema: { type: 'string', pattern: '^attachment;' },
+              },
+              'Repr-Digest': {
+                description: 'RFC 9530: `sha-256=:<base64 of the SHA-256>:`',
+                schema: { type: 'string' },
+              },
+            },
+            content: { [BATCH_FILE_MEDIA_TYPE]: { schema: { type: 'string' } } },
+          },
+        },
+        problems: [...GUARDED, 'not_found'],
       },
     },
     {

@@ -33,6 +33,7 @@ export const PROBLEM_CODES = [
   'illegal_transition',
   'ledger_refused',
   'payout_state_conflict',
+  'nothing_to_batch',
   'webhook_rejected',
   'provider_unavailable',
 ] as const;
@@ -72,6 +73,7 @@ export const PROBLEMS: { readonly [C in ProblemCode]: ProblemKind } = {
   illegal_transition: { status: 409, title: 'The case cannot make this move from its state' },
   ledger_refused: { status: 409, title: 'The order does not cover this refund' },
   payout_state_conflict: { status: 409, title: "Not allowed in the payout's current state" },
+  nothing_to_batch: { status: 409, title: 'No payout waits to be put in a batch' },
   webhook_rejected: { status: 400, title: 'Webhook signature or event refused' },
   provider_unavailable: { status: 503, title: 'Payment provider unavailable' },
 };

@@ -7,6 +7,7 @@ import * as intake from './migrations/0003-intake.js';
 import * as cases from './migrations/0004-cases.js';
 import * as timersNotify from './migrations/0005-timers-notify.js';
 import * as payouts from './migrations/0006-payouts.js';
+import * as payoutBatches from './migrations/0007-payout-batches.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-cases': cases,
   '0005-timers-notify': timersNotify,
   '0006-payouts': payouts,
+  '0007-payout-batches': payoutBatches,
 };
 
 /**

@@ -277,6 +277,22 @@ export interface PayoutTable {
   createdAtMs: number;
   updatedAtMs: number;
   settledAtMs: number | null;
+  /** The payout batch (file for finance) a bank transfer or manual payout is in; set once. */
+  batchId: string | null;
+}
+
+/** A batch file of offline payouts (bank_transfer or manual) for the finance team. */
+export interface PayoutBatchTable {
+  id: string;
+  method: 'bank_transfer' | 'manual';
+  createdAtMs: number;
+  /** `<actor kind>:<actor id>` of whoever made it. */
+  createdBy: string;
+  lineCount: number;
+  /** Totals per currency in minor units, canonical JSON (`{"EUR":4205}`). */
+  totalsJson: string;
+  /** SHA-256 (hex) of the batch's CSV bytes. */
+  sha256: string;
 }
 
 /** Every call to a provider, recorded before the call. */
@@ -517,6 +533,7 @@ export interface Database {
   caseFindings: CaseFindingTable;
   caseApprovals: CaseApprovalTable;
   payouts: PayoutTable;
+  payoutBatches: PayoutBatchTable;
   payoutAttempts: PayoutAttemptTable;
   providerEvents: ProviderEventTable;
   extensionCommands: ExtensionCommandTable;

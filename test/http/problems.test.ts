@@ -141,6 +141,7 @@ describe('problem codes', () => {
       illegal_transition: 409,
       ledger_refused: 409,
       payout_state_conflict: 409,
+      nothing_to_batch: 409,
       webhook_rejected: 400,
       provider_unavailable: 503,
     });

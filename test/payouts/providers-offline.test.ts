@@ -75,21 +75,49 @@ describe('bank transfer and manual adapters', () => {
 
 describe('the payout batch file', () => {
   const lines: PayoutBatchLine[] = [
-    { refundId: 'po_b', orderId: 'ord_2', chargeRef: 'TRF-2', amountMinor: 1_234, currency: 'KWD' },
-    { refundId: 'po_c', orderId: 'ord_3', chargeRef: 'TRF-3', amountMinor: 5, currency: 'EUR' },
-    { refundId: 'po_a', orderId: 'ord_1', chargeRef: 'TRF-1', amountMinor: 4_200, currency: 'EUR' },
-    { refundId: 'po_d', orderId: 'ord_4', chargeRef: 'TRF-4', amountMinor: 1_500, currency: 'JPY' },
+    {
+      refundId: 'po_b',
+      orderId: 'ord_2',
+      customerId: 'cus_2',
+      chargeRef: 'TRF-2',
+      amountMinor: 1_234,
+      currency: 'KWD',
+    },
+    {
+      refundId: 'po_c',
+      orderId: 'ord_3',
+      customerId: 'cus_3',
+      chargeRef: 'TRF-3',
+      amountMinor: 5,
+      currency: 'EUR',
+    },
+    {
+      refundId: 'po_a',
+      orderId: 'ord_1',
+      customerId: 'cus_1',
+      chargeRef: 'TRF-1',
+      amountMinor: 4_200,
+      currency: 'EUR',
+    },
+    {
+      refundId: 'po_d',
+      orderId: 'ord_4',
+      customerId: 'cus_4',
+      chargeRef: 'TRF-4',
+      amountMinor: 1_500,
+      currency: 'JPY',
+    },
   ];
 
   it('is a CSV with a header, ordered by currency then refund, amounts by exponent', () => {
     const { csv, totals } = renderPayoutBatchCsv({ batchId: 'b1', method: 'bank_transfer', lines });
     expect(csv).toBe(
       [
-        'batch_id,line,method,refund_id,order_id,original_payment_ref,currency,amount,amount_minor,payment_reference',
-        'b1,1,bank_transfer,po_a,ord_1,TRF-1,EUR,42.00,4200,po_a',
-        'b1,2,bank_transfer,po_c,ord_3,TRF-3,EUR,0.05,5,po_c',
-        'b1,3,bank_transfer,po_d,ord_4,TRF-4,JPY,1500,1500,po_d',
-        'b1,4,bank_transfer,po_b,ord_2,TRF-2,KWD,1.234,1234,po_b',
+        'batch_id,line,method,refund_id,order_id,customer_id,original_payment_ref,currency,amount,amount_minor,payment_reference',
+        'b1,1,bank_transfer,po_a,ord_1,cus_1,TRF-1,EUR,42.00,4200,po_a',
+        'b1,2,bank_transfer,po_c,ord_3,cus_3,TRF-3,EUR,0.05,5,po_c',
+        'b1,3,bank_transfer,po_d,ord_4,cus_4,TRF-4,JPY,1500,1500,po_d',
+        'b1,4,bank_transfer,po_b,ord_2,cus_2,TRF-2,KWD,1.234,1234,po_b',
         '',
       ].join('\r\n'),
     );
@@ -131,6 +159,7 @@ describe('the payout batch file', () => {
         {
           refundId: 'po_x',
           orderId: 'ord_x',
+          customerId: 'cus_x',
           chargeRef: '@SUM(A1)',
           amountMinor: 1,
           currency: 'USD',

@@ -36,6 +36,7 @@ describeEachEngine('migrations', (store) => {
         'notifications',
         'orders',
         'payout_attempts',
+        'payout_batches',
         'payouts',
         'plans',
         'policy_versions',

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { seedApprovedCase, seedCaseIn, seedPaidOrder } from '../payouts/fixtures.js';
 import { PayoutDouble } from './payout-double.js';
 import { deliverPayouts } from '../../src/payouts/worker.js';
+import { BankTransferProvider } from '../../src/payouts/providers/bank-transfer.js';
 import { jsonPost } from './intake.js';
 import {
   as,
@@ -17,6 +18,31 @@ import {
   staffSessionCookie,
   type TestDesk,
 } from './people.js';
+
+/**
+ * Bank transfer payouts handed to the (offline) bank transfer provider: `pending`, waiting for
+ * finance to pay them and staff to mark them paid. One approved case per amount.
+ */
+export async function seedAwaitingBankPayouts(
+  deps: DeskDeps,
+  amountsMinor: readonly number[],
+  currency = 'EUR',
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const amountMinor of amountsMinor) {
+    const order = await seedPaidOrder(deps, { paymentMethod: 'bank', amountMinor, currency });
+    ids.push((await seedApprovedCase(deps, order, amountMinor)).payout.id);
+  }
+  const provider = new BankTransferProvider();
+  while (
+    (await deliverPayouts(deps, {
+      workerId: 'seed-bank',
+      providers: { bank_transfer: provider },
+      batchSize: 100,
+    })) > 0
+  );
+  return ids;
+}
 
 /** A case whose payout the provider declined: payout_failed, the declined payout's id. */
 export async function seedFailedPayout(
@@ -68,6 +94,11 @@ export const PAYOUT_PROBLEM_TRIGGERS = {
       jsonPost({ reference: 'REF-1' }, staff),
     );
   },
+  nothing_to_batch: async () => {
+    const d = await freshDesk();
+    const approver = await staffSessionCookie(d.deps, 'approver');
+    return d.app.request('/v1/payout-batches', jsonPost({ method: 'manual' }, approver));
+  },
 } satisfies Record<string, () => Promise<Response>>;
 
 /** One successful exchange with every payout operation; `admin` is a staff admin's session. */
@@ -112,4 +143,15 @@ export async function walkPayoutOperations(
     ),
   );
   await expectOk(d.app.request(`/v1/orders/${bank.orderId}/ledger`, as(admin)));
+  await seedAwaitingBankPayouts(d.deps, [1_250, 40]);
+  const created = await d.app.request(
+    '/v1/payout-batches',
+    jsonPost({ method: 'bank_transfer' }, admin.cookie),
+  );
+  if (created.status !== 201) {
+    throw new Error(`payout walk: ${created.status} ${await created.text()}`);
+  }
+  const batch = (await created.json()) as { id: string };
+  await expectOk(d.app.request('/v1/payout-batches?limit=5', as(admin)));
+  await expectOk(d.app.request(`/v1/payout-batches/${batch.id}/file`, as(admin)));
 }

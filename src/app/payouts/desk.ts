@@ -71,6 +71,8 @@ export interface PayoutView {
   readonly attempts: number;
   readonly createdAt: string;
   readonly settledAt: string | null;
+  /** The payout batch (finance's file) a bank transfer or manual payout is in, if any. */
+  readonly batchId: string | null;
 }
 
 export function payoutView(row: PayoutTable): PayoutView {
@@ -90,6 +92,7 @@ export function payoutView(row: PayoutTable): PayoutView {
     attempts: row.attempts,
     createdAt: new Date(row.createdAtMs).toISOString(),
     settledAt: row.settledAtMs === null ? null : new Date(row.settledAtMs).toISOString(),
+    batchId: row.batchId,
   };
 }
 

@@ -45,6 +45,18 @@ export const PAYOUT_SCHEMAS = {
       },
     },
   },
+  payoutBatch: {
+    title: 'A payout batch: the waiting payouts of one offline method, as a file for finance',
+    type: 'object',
+    additionalProperties: false,
+    required: ['method'],
+    properties: {
+      method: {
+        enum: ['bank_transfer', 'manual'],
+        description: 'bank_transfer: paid by the finance team; manual: crypto refunds staff send',
+      },
+    },
+  },
 } as const;
 
 export type PayoutSchemaName = keyof typeof PAYOUT_SCHEMAS;
@@ -57,6 +69,9 @@ export interface PayoutRetryInput {
 }
 export interface PayoutMarkPaidInput {
   readonly reference: string;
+}
+export interface PayoutBatchInput {
+  readonly method: 'bank_transfer' | 'manual';
 }
 
 let compiled: Map<PayoutSchemaName, ValidateFunction> | undefined;

@@ -229,6 +229,7 @@ export async function createPayout(
     createdAtMs: context.nowMs,
     updatedAtMs: context.nowMs,
     settledAtMs: null,
+    batchId: null,
   };
   await trx.insertInto('payouts').values(row).execute();
   await appendAudit(trx, context.engine, context.origin, context.nowMs, {

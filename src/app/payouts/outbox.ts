@@ -180,6 +180,7 @@ async function writeRefusedPayout(
     createdAtMs: nowMs,
     updatedAtMs: nowMs,
     settledAtMs: nowMs,
+    batchId: null,
   };
   await trx.insertInto('payouts').values(row).execute();
   await appendAudit(trx, deps.store.engine, SYSTEM_ORIGIN, nowMs, {

@@ -9,6 +9,10 @@
  *   re-checks the order; `POST /v1/payouts/:id/mark-paid` (staff, `{reference}`): a bank
  *   transfer or manual payout paid;
  * - `GET /v1/orders/:id/ledger` (admin): paid, refunded, in flight, with payouts and refunds.
+ * - `POST /v1/payout-batches` (approver or admin, `{method}`): the waiting bank transfer (or
+ *   manual) payouts in no batch yet, as a new batch (201); `GET /v1/payout-batches?limit=&before=`
+ *   lists them; `GET /v1/payout-batches/:id/file` is the batch's CSV for finance, rendered again
+ *   from its payouts with the same bytes and SHA-256 (`Repr-Digest`).
  *
  * POSTs honour Idempotency-Key (mounted for /v1/* by app.ts) and refuse foreign Origins.
  */
@@ -25,7 +29,15 @@ import {
   type PayoutError,
 } from '../../app/payouts/desk.js';
 import {
+  createPayoutBatch,
+  listPayoutBatches,
+  PAYOUT_BATCH_LIST_LIMITS,
+  readPayoutBatchFile,
+  type PayoutBatchError,
+} from '../../app/payouts/batches.js';
+import {
   parsePayoutBody,
+  type PayoutBatchInput,
   type PayoutMarkPaidInput,
   type PayoutRetryInput,
   type PayoutSchemaName,
@@ -33,6 +45,7 @@ import {
 } from '../../app/payouts/input.js';
 import type { FieldError } from '../../engine/index.js';
 import type { PayoutStatus } from '../../store/schema.js';
+import { renderPayoutBatchCsv } from '../../payouts/providers/offline.js';
 import type { AuthEnv } from '../auth.js';
 import { ProblemException, requireCustomer, requireStaff } from '../guards.js';
 import { isJsonMediaType, JSON_MEDIA_TYPE, limitBody, parseJson } from '../media.js';
@@ -62,6 +75,13 @@ function payoutFailure(error: PayoutError): Response {
   const withState: Problem & { readonly state: string } = { ...body, state: error.state };
   return problemResponse(withState);
 }
+
+function batchFailure(error: PayoutBatchError): Response {
+  return problemResponse(problem(error.code, error.detail));
+}
+
+/** `text/csv` as a download; RFC 9530 `Repr-Digest` carries the file's SHA-256. */
+export const BATCH_FILE_MEDIA_TYPE = 'text/csv; charset=utf-8';
 
 function invalid(errors: readonly FieldError[], what = 'request'): ProblemException {
   return new ProblemException('invalid_request', invalidFieldsDetail(what, errors.length), errors);
@@ -114,11 +134,31 @@ function parseListQuery(c: Ctx): {
   return { status, limit, before };
 }
 
+function parseBatchListQuery(c: Ctx): { limit: number; before: string | undefined } {
+  const errors: FieldError[] = [];
+  const limitText = c.req.query('limit');
+  const limit = limitText === undefined ? PAYOUT_BATCH_LIST_LIMITS.defaultLimit : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > PAYOUT_BATCH_LIST_LIMITS.maxLimit) {
+    errors.push({
+      pointer: '/limit',
+      message: `must be an integer from 1 to ${PAYOUT_BATCH_LIST_LIMITS.maxLimit}`,
+    });
+  }
+  const before = c.req.query('before');
+  if (before !== undefined && (before.length === 0 || before.length > MAX_ID_CHARS)) {
+    errors.push({ pointer: '/before', message: `must be 1 to ${MAX_ID_CHARS} characters` });
+  }
+  if (errors.length > 0) throw invalid(errors, 'query');
+  return { limit, before };
+}
+
 export function registerPayoutRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   const guard = sameOrigin(deps);
   const limit = limitBody(MAX_PAYOUT_BODY_BYTES);
   app.use('/v1/payouts/*', guard);
   app.use('/v1/refund-requests/:id/prorata-choice', guard);
+  app.use('/v1/payout-batches', guard);
+  app.use('/v1/payout-batches/*', guard);
 
   app.post('/v1/refund-requests/:id/prorata-choice', limit, async (c) => {
     const customer = requireCustomer(c);
@@ -169,4 +209,39 @@ export function registerPayoutRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
     return result.ok ? c.json(result.value) : payoutFailure(result.error);
   });
   app.all('/v1/orders/:id/ledger', methodNotAllowed('GET, HEAD'));
+
+  app.post('/v1/payout-batches', limit, async (c) => {
+    requireStaff(c, 'approver');
+    const input = await readBody<PayoutBatchInput>(c, 'payoutBatch');
+    const result = await createPayoutBatch(
+      deps,
+      c.get('origin'),
+      input.method,
+      renderPayoutBatchCsv,
+    );
+    return result.ok ? c.json(result.value.batch, 201) : batchFailure(result.error);
+  });
+  app.get('/v1/payout-batches', async (c) => {
+    requireStaff(c, 'approver');
+    return c.json(await listPayoutBatches(deps.store.db, parseBatchListQuery(c)));
+  });
+  app.all('/v1/payout-batches', methodNotAllowed('GET, HEAD, POST'));
+
+  app.get('/v1/payout-batches/:id/file', async (c) => {
+    requireStaff(c, 'approver');
+    const result = await readPayoutBatchFile(
+      deps.store.db,
+      c.req.param('id'),
+      renderPayoutBatchCsv,
+    );
+    if (!result.ok) return batchFailure(result.error);
+    const { batch, fileName, csv } = result.value;
+    return c.body(csv, 200, {
+      'content-type': BATCH_FILE_MEDIA_TYPE,
+      'content-disposition': `attachment; filename="${fileName}"`,
+      'repr-digest': `sha-256=:${Buffer.from(batch.sha256, 'hex').toString('base64')}:`,
+      'cache-control': 'no-store',
+    });
+  });
+  app.all('/v1/payout-batches/:id/file', methodNotAllowed('GET, HEAD'));
 }

@@ -120,6 +120,8 @@ export function parseMarkPaid(body: unknown, nowMs: number): Result<MarkPaidInpu
 export interface PayoutBatchLine {
   readonly refundId: string;
   readonly orderId: string;
+  /** The customer who paid: with the order, how finance finds the account to pay back. */
+  readonly customerId: string;
   /** The original payment's reference (incoming transfer, or chain transaction). */
   readonly chargeRef: string;
   readonly amountMinor: number;
@@ -139,6 +141,7 @@ export const PAYOUT_BATCH_COLUMNS = [
   'method',
   'refund_id',
   'order_id',
+  'customer_id',
   'original_payment_ref',
   'currency',
   'amount',
@@ -153,7 +156,9 @@ export type BatchTotals = Readonly<Record<string, number>>;
  * The batch as CSV (RFC 4180: CRLF, quoted where needed, a header row). Deterministic: lines
  * are ordered by currency, then refund id, whatever order they came in. Amounts are written
  * from minor units by the currency's exponent; `payment_reference` is the text the transfer
- * must carry, so the payout can be matched and marked paid.
+ * must carry, so the payout can be matched and marked paid. The desk holds no bank details
+ * (no IBAN, no account): finance pays each line to the account they hold for the order's
+ * customer in their own system, matched by `order_id` and `customer_id`.
  */
 export function renderPayoutBatchCsv(batch: PayoutBatch): { csv: string; totals: BatchTotals } {
   if (batch.lines.length === 0) throw new Error('a payout batch has at least one line');
@@ -187,6 +192,7 @@ export function renderPayoutBatchCsv(batch: PayoutBatch): { csv: string; totals:
         batch.method,
         line.refundId,
         line.orderId,
+        line.customerId,
         line.chargeRef,
         line.currency,
         decimalAmount(line.amountMinor, line.currency),
