@@ -16,8 +16,10 @@ import {
   REPORT_CAUSES,
 } from '../engine/index.js';
 import {
-  asComponent,
+  bodyComponents,
   jsonContent,
+  limitParameter,
+  record,
   ref,
   type Json,
   type OperationSpec,
@@ -34,15 +36,6 @@ const nullableText: Json = { type: ['string', 'null'] };
 const seq: Json = { type: 'integer', minimum: 1 };
 const state: Json = { enum: [...CASE_STATES] };
 
-function record(properties: Record<string, Json>, description?: string): Json {
-  return {
-    type: 'object',
-    ...(description === undefined ? {} : { description }),
-    additionalProperties: false,
-    required: Object.keys(properties),
-    properties,
-  };
-}
 const list = (item: string): Json => ({ type: 'array', items: ref(item) });
 
 /** Body components by name, from the schemas the routes validate with. */
@@ -59,12 +52,7 @@ const BODY_COMPONENT: { readonly [N in ReviewSchemaName]: string } = {
 };
 
 export function caseBodySchemas(): Record<string, Json> {
-  return Object.fromEntries(
-    (Object.keys(BODY_COMPONENT) as ReviewSchemaName[]).map((name) => [
-      BODY_COMPONENT[name],
-      asComponent(REVIEW_SCHEMAS[name], BODY_COMPONENT[name]),
-    ]),
-  );
+  return bodyComponents(REVIEW_SCHEMAS, BODY_COMPONENT);
 }
 
 export const CASE_VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
@@ -257,17 +245,7 @@ export function caseRoutes(): Route[] {
         tags,
         security: CASE_READER,
         parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: {
-              type: 'integer',
-              minimum: 1,
-              maximum: QUEUE_LIMITS.maxLimit,
-              default: QUEUE_LIMITS.defaultLimit,
-            },
-          },
+          limitParameter(QUEUE_LIMITS),
           {
             name: 'cursor',
             in: 'query',

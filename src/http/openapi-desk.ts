@@ -26,6 +26,7 @@ import { REQUEST_STATES } from '../domain/request-state.js';
 import {
   asComponent,
   jsonContent,
+  limitParameter,
   ref,
   type Json,
   type OperationSpec,
@@ -118,27 +119,8 @@ export const HEADERS: Readonly<Record<string, Json>> = {
   NoStore: { schema: { const: 'no-store' } },
 };
 
-function pageParameters(limits: {
-  readonly defaultLimit: number;
-  readonly maxLimit: number;
-}): Json[] {
-  return [
-    {
-      name: 'limit',
-      in: 'query',
-      required: false,
-      schema: {
-        type: 'integer',
-        minimum: 1,
-        maximum: limits.maxLimit,
-        default: limits.defaultLimit,
-      },
-    },
-  ];
-}
-
 const AUTH_PAGE: Json[] = [
-  ...pageParameters(AUTH_PAGE_LIMITS),
+  limitParameter(AUTH_PAGE_LIMITS),
   {
     name: 'after',
     in: 'query',
@@ -149,7 +131,7 @@ const AUTH_PAGE: Json[] = [
 ];
 
 const REQUEST_PAGE: Json[] = [
-  ...pageParameters(LIST_LIMITS),
+  limitParameter(LIST_LIMITS),
   {
     name: 'cursor',
     in: 'query',

@@ -35,6 +35,48 @@ export function asComponent(schema: unknown, name: string): Json {
 
 export const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
+/** A closed object schema whose every property is required. */
+export function record(properties: Record<string, Json>, description?: string): Json {
+  return {
+    type: 'object',
+    ...(description === undefined ? {} : { description }),
+    additionalProperties: false,
+    required: Object.keys(properties),
+    properties,
+  };
+}
+
+/** Request-body schemas as components, each under its component name. */
+export function bodyComponents<N extends string>(
+  schemas: { readonly [K in N]: unknown },
+  componentNames: { readonly [K in N]: string },
+): Record<string, Json> {
+  return Object.fromEntries(
+    (Object.keys(componentNames) as N[]).map((name) => [
+      componentNames[name],
+      asComponent(schemas[name], componentNames[name]),
+    ]),
+  );
+}
+
+/** The `limit` query parameter of a paged list. */
+export function limitParameter(limits: {
+  readonly defaultLimit: number;
+  readonly maxLimit: number;
+}): Json {
+  return {
+    name: 'limit',
+    in: 'query',
+    required: false,
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: limits.maxLimit,
+      default: limits.defaultLimit,
+    },
+  };
+}
+
 export function jsonContent(schema: Json): Record<string, Json> {
   return { 'application/json': { schema } };
 }

@@ -8,8 +8,10 @@ import { PAYOUT_LIST_LIMITS } from '../app/payouts/desk.js';
 import { PAYOUT_SCHEMAS, type PayoutSchemaName } from '../app/payouts/input.js';
 import { CASE_STATES } from '../domain/case-state.js';
 import {
-  asComponent,
+  bodyComponents,
   jsonContent,
+  limitParameter,
+  record,
   ref,
   type Json,
   type Route,
@@ -22,16 +24,6 @@ const instant: Json = { type: 'string', format: 'date-time', description: 'RFC 3
 const minor: Json = { type: 'integer', minimum: 0, description: 'integer minor units' };
 const nullableText: Json = { type: ['string', 'null'] };
 
-function record(properties: Record<string, Json>, description?: string): Json {
-  return {
-    type: 'object',
-    ...(description === undefined ? {} : { description }),
-    additionalProperties: false,
-    required: Object.keys(properties),
-    properties,
-  };
-}
-
 const BODY_COMPONENT: { readonly [N in PayoutSchemaName]: string } = {
   prorataChoice: 'ProrataChoice',
   payoutRetry: 'PayoutRetry',
@@ -40,12 +32,7 @@ const BODY_COMPONENT: { readonly [N in PayoutSchemaName]: string } = {
 };
 
 export function payoutBodySchemas(): Record<string, Json> {
-  return Object.fromEntries(
-    (Object.keys(BODY_COMPONENT) as PayoutSchemaName[]).map((name) => [
-      BODY_COMPONENT[name],
-      asComponent(PAYOUT_SCHEMAS[name], BODY_COMPONENT[name]),
-    ]),
-  );
+  return bodyComponents(PAYOUT_SCHEMAS, BODY_COMPONENT);
 }
 
 export const PAYOUT_VIEW_SCHEMAS: Readonly<Record<string, Json>> = {
@@ -192,17 +179,7 @@ export function payoutRoutes(): Route[] {
         security: STAFF,
         parameters: [
           { name: 'status', in: 'query', required: false, schema: { enum: [...PAYOUT_STATUSES] } },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: {
-              type: 'integer',
-              minimum: 1,
-              maximum: PAYOUT_LIST_LIMITS.maxLimit,
-              default: PAYOUT_LIST_LIMITS.defaultLimit,
-            },
-          },
+          limitParameter(PAYOUT_LIST_LIMITS),
           {
             name: 'before',
             in: 'query',
@@ -287,17 +264,7 @@ export function payoutRoutes(): Route[] {
         tags,
         security: STAFF_APPROVER,
         parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: {
-              type: 'integer',
-              minimum: 1,
-              maximum: PAYOUT_BATCH_LIST_LIMITS.maxLimit,
-              default: PAYOUT_BATCH_LIST_LIMITS.defaultLimit,
-            },
-          },
+          limitParameter(PAYOUT_BATCH_LIST_LIMITS),
           {
             name: 'before',
             in: 'query',

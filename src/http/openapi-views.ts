@@ -22,7 +22,7 @@ import { CASE_VIEW_SCHEMAS } from './openapi-cases.js';
 import { PAYOUT_VIEW_SCHEMAS } from './openapi-payouts.js';
 import { PROVIDER_WEBHOOK_VIEW_SCHEMAS } from './openapi-provider-webhooks.js';
 import { WEBHOOK_VIEW_SCHEMAS } from './openapi-webhooks.js';
-import { ref, type Json } from './openapi-kit.js';
+import { record, ref, type Json } from './openapi-kit.js';
 
 const instant: Json = {
   type: 'string',
@@ -42,15 +42,6 @@ const strings: Json = { type: 'array', items: text };
 const sha256: Json = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 
 /** A closed object whose every property is required. */
-function record(properties: Record<string, Json>, description?: string): Json {
-  return {
-    type: 'object',
-    ...(description === undefined ? {} : { description }),
-    additionalProperties: false,
-    required: Object.keys(properties),
-    properties,
-  };
-}
 
 function page(item: string, cursor: 'next' | 'nextCursor'): Json {
   return record({

@@ -12,6 +12,8 @@ import { CASE_EVENTS, CASE_STATES } from '../domain/case-state.js';
 import {
   asComponent,
   jsonContent,
+  limitParameter,
+  record,
   ref,
   type Json,
   type Route,
@@ -29,16 +31,6 @@ const nullableInstant: Json = { oneOf: [instant, { type: 'null' }] };
 const text: Json = { type: 'string' };
 const nullableText: Json = { type: ['string', 'null'] };
 const nullableStatus: Json = { type: ['integer', 'null'], minimum: 100, maximum: 599 };
-
-function record(properties: Record<string, Json>, description?: string): Json {
-  return {
-    type: 'object',
-    ...(description === undefined ? {} : { description }),
-    additionalProperties: false,
-    required: Object.keys(properties),
-    properties,
-  };
-}
 
 const endpoint = {
   id: text,
@@ -202,17 +194,10 @@ export function webhookRoutes(): Route[] {
         tags,
         security: ADMIN,
         parameters: [
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            schema: {
-              type: 'integer',
-              minimum: 1,
-              maximum: WEBHOOK_LIMITS.maxPage,
-              default: WEBHOOK_LIMITS.defaultPage,
-            },
-          },
+          limitParameter({
+            defaultLimit: WEBHOOK_LIMITS.defaultPage,
+            maxLimit: WEBHOOK_LIMITS.maxPage,
+          }),
           {
             name: 'after',
             in: 'query',
