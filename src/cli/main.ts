@@ -105,8 +105,8 @@ function configFrom(overrides: { hostname?: string; port?: number; demo?: boolea
 
 /** Opens the configured desk for one command and closes it afterwards. */
 async function withDesk(body: (deps: DeskDeps) => Promise<void>): Promise<void> {
-  const { openDesk } = await import('../runtime/desk.js');
-  const desk = await openDesk(configFrom({ demo: false }), process.env);
+  const { openDeskDeps } = await import('../runtime/desk.js');
+  const desk = await openDeskDeps(configFrom({ demo: false }), process.env);
   try {
     await body(desk.deps);
   } finally {

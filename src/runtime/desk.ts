@@ -14,19 +14,27 @@ import { DEMO_STAFF, isEmpty, loadDemo } from './demo.js';
 import { describePayouts, NO_PAYOUTS_CONFIG, openPayouts, type OpenPayouts } from './payouts.js';
 import { openMigratedStore, redactUrl } from './store.js';
 
-export interface OpenDesk {
+/** The store, the mailer and the use cases' dependencies: what a one-off command needs. */
+export interface OpenDeskDeps {
   readonly deps: DeskDeps;
   readonly store: Store;
-  /** Provider adapters and webhook verifiers (runtime/payouts.ts). */
-  readonly payouts: OpenPayouts;
   close(): Promise<void>;
 }
 
-export async function openDesk(
+export interface OpenDesk extends OpenDeskDeps {
+  /** Provider adapters and webhook verifiers (runtime/payouts.ts). */
+  readonly payouts: OpenPayouts;
+}
+
+/**
+ * Opens the store and the mailer without the payout providers (and so without loading the
+ * Stripe SDK): for CLI commands that only call use cases.
+ */
+export async function openDeskDeps(
   config: DeskConfig,
   env: NodeJS.ProcessEnv,
   clock: Clock = systemClock,
-): Promise<OpenDesk> {
+): Promise<OpenDeskDeps> {
   const { store } = await openMigratedStore(config);
   mkdirSync(config.evidenceDir, { recursive: true });
   const mailer = mailerFromEnv(
@@ -43,15 +51,30 @@ export async function openDesk(
     ...(config.hostTokenSecret === undefined ? {} : { hostTokenSecret: config.hostTokenSecret }),
     ...(config.cases === undefined ? {} : { cases: config.cases }),
   };
-  const payouts = await openPayouts(config.payouts ?? NO_PAYOUTS_CONFIG, deps);
   return {
     deps,
     store,
+    async close() {
+      if ('close' in mailer) mailer.close();
+      await store.close();
+    },
+  };
+}
+
+/** The whole desk: its dependencies plus the payout providers the server and worker run. */
+export async function openDesk(
+  config: DeskConfig,
+  env: NodeJS.ProcessEnv,
+  clock: Clock = systemClock,
+): Promise<OpenDesk> {
+  const base = await openDeskDeps(config, env, clock);
+  const payouts = await openPayouts(config.payouts ?? NO_PAYOUTS_CONFIG, base.deps);
+  return {
+    ...base,
     payouts,
     async close() {
       payouts.close();
-      if ('close' in mailer) mailer.close();
-      await store.close();
+      await base.close();
     },
   };
 }
