@@ -12,12 +12,12 @@
  *
  * Afterwards the store is checked: one request per 201 with its audit entries (submitted,
  * decision recorded, evidence added; and whatever the case's moves append), the audit chain
- * intact, one evidence file per request and no temp file left.
+ * intact, and one evidence row per request holding the log's 1,024 bytes (its SHA-256 matching).
  */
 import { Buffer } from 'node:buffer';
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
@@ -264,6 +264,7 @@ async function benchBaseline(opts, text) {
 
 async function benchEngine(engine, opts, text) {
   const { store, target, dir, drop } = await freshStore(engine, opts.databaseUrl);
+  // Where earlier versions wrote evidence files: the server reads it for legacy rows only.
   const evidenceDir = join(dir, 'evidence');
   const report = { engine };
   try {
@@ -300,7 +301,7 @@ async function benchEngine(engine, opts, text) {
         }),
       profileArgs(opts, `server-${engine}`),
     );
-    report.check = await check(target, evidenceDir, report.rows);
+    report.check = await check(target, report.rows, text);
   } finally {
     await drop();
     rmSync(dir, { recursive: true, force: true });
@@ -308,8 +309,46 @@ async function benchEngine(engine, opts, text) {
   return report;
 }
 
-/** What the run left behind: one request and its audit entries per 201, files, chain. */
-async function check(target, evidenceDir, rows) {
+/**
+ * The evidence rows, a page at a time (the bytes are read back): how many, on how many
+ * requests, and how many do not hold exactly `text` (its length and SHA-256, in `content` and
+ * in the row's `sha256`).
+ */
+async function checkEvidence(db, text) {
+  const expectedBytes = Buffer.byteLength(text);
+  const expectedSha256 = createHash('sha256').update(text).digest('hex');
+  const requestIds = new Set();
+  let rows = 0;
+  let wrong = 0;
+  let after = '';
+  for (;;) {
+    const page = await db
+      .selectFrom('evidence')
+      .select(['id', 'requestId', 'sha256', 'content'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    for (const row of page) {
+      rows += 1;
+      requestIds.add(row.requestId);
+      const { content } = row;
+      if (
+        content === null ||
+        content.length !== expectedBytes ||
+        row.sha256 !== expectedSha256 ||
+        createHash('sha256').update(content).digest('hex') !== expectedSha256
+      )
+        wrong += 1;
+    }
+    if (page.length < 1000) break;
+    after = page[page.length - 1].id;
+  }
+  return { rows, requests: requestIds.size, wrong, expectedBytes };
+}
+
+/** What the run left behind: one request and its audit entries per 201, evidence rows, chain. */
+async function check(target, rows, text) {
   const store = openStore(target);
   try {
     const created = rows.reduce((sum, row) => sum + row.created, 0);
@@ -338,8 +377,7 @@ async function check(target, evidenceDir, rows) {
     const evidenceAdded = await actions('evidence.added');
     const decisions = await actions('decision.recorded');
     const audit = await verifyAudit(store.db);
-    const files = readdirSync(evidenceDir);
-    const temp = files.filter((name) => name.startsWith('.tmp-')).length;
+    const evidence = await checkEvidence(store.db, text);
     const problems = [];
     if (requests !== created)
       problems.push(`${requests} requests stored for ${created} answers 201`);
@@ -350,9 +388,14 @@ async function check(target, evidenceDir, rows) {
         `${auditEntries} audit entries (${submitted} submitted, ${decisions} decisions, ${evidenceAdded} evidence added) for ${requests} requests`,
       );
     if (!audit.ok) problems.push(`audit chain broken at ${audit.brokenAtSeq}: ${audit.reason}`);
-    if (files.length - temp !== requests)
-      problems.push(`${files.length - temp} evidence files for ${requests} requests`);
-    if (temp > 0) problems.push(`${temp} temp files left`);
+    if (evidence.rows !== requests || evidence.requests !== requests)
+      problems.push(
+        `${evidence.rows} evidence rows on ${evidence.requests} requests for ${requests} requests`,
+      );
+    if (evidence.wrong > 0)
+      problems.push(
+        `${evidence.wrong} evidence rows without the ${evidence.expectedBytes} bytes sent (length or SHA-256)`,
+      );
     return { requests, auditEntries, problems };
   } finally {
     await store.close();
@@ -467,7 +510,7 @@ export async function runIntakeBench(args) {
     const { problems } = r.check;
     log(
       `${r.engine} check: ${int(r.check.requests)} requests stored, ${int(r.check.auditEntries)} audit entries` +
-        `${problems.length === 0 ? ', audit chain verified, one evidence file each, no temp file left' : `; PROBLEMS: ${problems.join('; ')}`}`,
+        `${problems.length === 0 ? `, audit chain verified, one evidence row each with the ${int(Buffer.byteLength(text))} bytes sent` : `; PROBLEMS: ${problems.join('; ')}`}`,
     );
   }
   for (const r of [baseline, ...reports]) {

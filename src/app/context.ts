@@ -70,7 +70,10 @@ export interface Mailer {
 
 /** Everything the case desk's use cases need, assembled once at start. */
 export interface DeskDeps extends AppContext {
-  /** Evidence files live here, outside any served folder, under generated names. */
+  /**
+   * Where earlier versions wrote evidence files (outside any served folder, under generated
+   * names): read only, for rows without `content`. New evidence bytes live in the database.
+   */
   readonly evidenceDir: string;
   readonly mailer: Mailer;
   /** Base URL people reach the desk at, for links in mail (e.g. http://127.0.0.1:3000). */

@@ -1,7 +1,7 @@
 /**
- * Evidence files: vetted by content (never by name), written under generated names in the
- * evidence folder (outside any served folder), and removed again when the upload fails, so
- * nothing partial stays on disk.
+ * Evidence files: vetted by content (never by name) before anything is written; the caller
+ * stores the bytes in the database with the evidence row, in the transaction that records it
+ * (app/requests/evidence.ts), so a refused or failed upload leaves nothing behind.
  *
  * What is accepted:
  * - images and documents recognised by their bytes (file-type): PNG, JPEG, GIF, WebP, PDF;
@@ -11,12 +11,12 @@
  * Everything else file-type recognises (ELF, PE/EXE, Mach-O, ZIP and other archives, XML,
  * audio, video, fonts, …) is refused, naming the type found.
  *
- * The original name is kept only as metadata, sanitised; stored names are 32 random hex
- * characters, so no part of a client's name ever reaches a path.
+ * The original name is kept only as metadata, sanitised; each file's key (`storedName`) is 32
+ * random hex characters, so no part of a client's name ever reaches a path. Earlier versions
+ * wrote the bytes to files of that name in the evidence folder; those are still read
+ * (`evidencePath`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile, writeFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import type { FieldError, Result } from '../engine/index.js';
@@ -85,12 +85,12 @@ export interface VettedEvidence {
   readonly bytes: Uint8Array;
 }
 
-export interface StoredEvidence extends VettedEvidence {
-  /** 32 random hex characters: the file's name in the evidence folder. */
-  readonly storedName: string;
-}
-
 const STORED_NAME = /^[0-9a-f]{32}$/;
+
+/** A new file key: 32 random hex characters (128 bits), never from user input. */
+export function newStoredName(): string {
+  return randomBytes(16).toString('hex');
+}
 
 // C0 and C1 controls, DEL, zero-width and bidirectional formatting characters, BOM.
 const UNSAFE_NAME_CHARS =
@@ -109,7 +109,10 @@ export function sanitizeFileName(raw: string): string {
   return limited === '' || limited === '.' || limited === '..' ? 'evidence' : limited;
 }
 
-/** The path of a stored evidence file; throws for a name we did not generate (a bug). */
+/**
+ * The path of an evidence file written by an earlier version (a row without `content`); throws
+ * for a name we did not generate (a bug).
+ */
 export function evidencePath(evidenceDir: string, storedName: string): string {
   if (!STORED_NAME.test(storedName)) throw new Error(`not a stored evidence name: ${storedName}`);
   return join(evidenceDir, storedName);
@@ -274,89 +277,4 @@ export async function vetEvidence(
     };
   }
   return { ok: true, value: vetted };
-}
-
-/**
- * Files up to this size are written synchronously: creating a small file on ext4 costs about
- * 0.16 ms of CPU done in place, but 0.45 ms through the thread pool (three hand-offs: open,
- * write, close), and blocking the event loop for 0.16 ms costs no request more than that. Larger
- * files go through the thread pool, so a 10 MiB upload never stalls the other requests.
- */
-const SYNC_WRITE_MAX_BYTES = 64 * 1024;
-
-/**
- * Writes a new file (never over an existing one), owner-only. The callback API opens by path,
- * without the FileHandle object the promise API creates: less work per upload.
- */
-function writeNewFile(path: string, bytes: Uint8Array): Promise<void> {
-  if (bytes.byteLength <= SYNC_WRITE_MAX_BYTES) {
-    try {
-      writeFileSync(path, bytes, { flag: 'wx', mode: 0o600 });
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
-  }
-  return new Promise((resolve, reject) => {
-    writeFile(path, bytes, { flag: 'wx', mode: 0o600 }, (error) =>
-      error === null ? resolve() : reject(error),
-    );
-  });
-}
-
-/** Evidence folders known to exist (created once per process, not once per upload). */
-const readyDirs = new Set<string>();
-
-/** Files written for one upload; `remove()` deletes every one of them. */
-export interface WrittenEvidence {
-  readonly files: readonly StoredEvidence[];
-  remove(): Promise<void>;
-}
-
-/**
- * Writes each file under its generated name in the evidence folder (exclusive create: a name
- * is 128 random bits and never reused). When any write fails, everything written so far is
- * removed before the error is thrown.
- *
- * No temp name and rename, and no fsync: nothing refers to a file until the transaction that
- * records it commits, after the write has completed, so a reader never sees a partial file, and
- * a crash before the commit leaves at most an unreferenced file (what a temp name would leave
- * too). Durability matches the database's (SQLite WAL with synchronous=NORMAL, store/connect.ts):
- * an application crash loses nothing committed; a power loss may lose the last moments, files and
- * rows alike. On this machine's ext4 a rename cost about a third as much again as the create.
- */
-export async function writeEvidence(
-  evidenceDir: string,
-  vetted: readonly VettedEvidence[],
-): Promise<WrittenEvidence> {
-  const paths: string[] = [];
-  const remove = async (): Promise<void> => {
-    await Promise.all(paths.map((path) => rm(path, { force: true })));
-  };
-  const files: StoredEvidence[] = [];
-  if (vetted.length === 0) return { files, remove };
-  try {
-    if (!readyDirs.has(evidenceDir)) {
-      await mkdir(evidenceDir, { recursive: true, mode: 0o700 });
-      readyDirs.add(evidenceDir);
-    }
-    for (const file of vetted) {
-      const storedName = randomBytes(16).toString('hex');
-      const path = evidencePath(evidenceDir, storedName);
-      paths.push(path);
-      try {
-        await writeNewFile(path, file.bytes);
-      } catch (error) {
-        // Not ours to remove when it already existed (128 random bits: in theory only).
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') paths.pop();
-        throw error;
-      }
-      files.push({ ...file, storedName });
-    }
-  } catch (error) {
-    readyDirs.delete(evidenceDir); // perhaps removed under us: the next upload creates it again
-    await remove();
-    throw error;
-  }
-  return { files, remove };
 }

@@ -579,7 +579,9 @@ function requestRoutes(): Route[] {
     route('get', `${base}/{id}/evidence/{evidenceId}`, {
       operationId: 'downloadEvidence',
       summary: 'The bytes of one evidence file, as an attachment',
-      description: notTheirs,
+      description:
+        `${notTheirs} A file an earlier version stored in the evidence folder and that is no ` +
+        'longer there is 410 (evidence_missing).',
       tags,
       security: REQUESTS_READER,
       responses: {
@@ -599,7 +601,7 @@ function requestRoutes(): Route[] {
           ),
         },
       },
-      problems: [...GUARDED, 'not_found'],
+      problems: [...GUARDED, 'not_found', 'evidence_missing'],
     }),
     route('post', `${base}/{id}/withdraw`, {
       operationId: 'withdrawRefundRequest',

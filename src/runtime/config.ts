@@ -8,6 +8,7 @@ export interface DeskConfig {
   /** `postgres://…` or `sqlite:PATH`. */
   readonly databaseUrl: string;
   readonly dataDir: string;
+  /** Evidence files of earlier versions, read only (new evidence lives in the database). */
   readonly evidenceDir: string;
   readonly hostname: string;
   readonly port: number;

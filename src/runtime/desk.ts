@@ -2,7 +2,6 @@
  * The composition root: configuration → store, mailer, clock → the case desk → HTTP.
  * The only place that wires concrete adapters together.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock, type DeskDeps } from '../app/context.js';
 import { mailerFromEnv } from '../app/mail.js';
@@ -36,7 +35,6 @@ export async function openDeskDeps(
   clock: Clock = systemClock,
 ): Promise<OpenDeskDeps> {
   const { store } = await openMigratedStore(config);
-  mkdirSync(config.evidenceDir, { recursive: true });
   const mailer = mailerFromEnv(
     { MAIL_OUTBOX_DIR: join(config.dataDir, 'outbox'), ...env },
     { clock },

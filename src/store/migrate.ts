@@ -8,6 +8,7 @@ import * as cases from './migrations/0004-cases.js';
 import * as timersNotify from './migrations/0005-timers-notify.js';
 import * as payouts from './migrations/0006-payouts.js';
 import * as payoutBatches from './migrations/0007-payout-batches.js';
+import * as evidenceContent from './migrations/0008-evidence-content.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-timers-notify': timersNotify,
   '0006-payouts': payouts,
   '0007-payout-batches': payoutBatches,
+  '0008-evidence-content': evidenceContent,
 };
 
 /**

@@ -155,7 +155,10 @@ export interface DecisionTable {
 export interface EvidenceTable {
   id: string;
   requestId: string;
-  /** Generated file name under the evidence folder; never derived from user input. */
+  /**
+   * 32 random hex characters, never derived from user input: the file's key, and for a row of an
+   * earlier version (no `content`) its file name in the evidence folder.
+   */
   storedName: string;
   originalName: string;
   mediaType: string;
@@ -163,7 +166,29 @@ export interface EvidenceTable {
   sha256: string;
   uploadedBy: string;
   createdAtMs: number;
+  /**
+   * The bytes (BLOB on SQLite, bytea on PostgreSQL), written with the row; null for rows of
+   * earlier versions, whose bytes are a file in the evidence folder. Only the download reads it:
+   * everything else selects `EVIDENCE_METADATA_COLUMNS`.
+   */
+  content: Buffer | null;
 }
+
+/** Every column of `evidence` but `content`: what lists, lookups and counts select. */
+export const EVIDENCE_METADATA_COLUMNS = [
+  'id',
+  'requestId',
+  'storedName',
+  'originalName',
+  'mediaType',
+  'sizeBytes',
+  'sha256',
+  'uploadedBy',
+  'createdAtMs',
+] as const satisfies readonly Exclude<keyof EvidenceTable, 'content'>[];
+
+/** An evidence row without its bytes. */
+export type EvidenceMetadata = Pick<EvidenceTable, (typeof EVIDENCE_METADATA_COLUMNS)[number]>;
 
 export interface IdempotencyKeyTable {
   scope: string;

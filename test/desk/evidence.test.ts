@@ -1,14 +1,19 @@
 /**
  * Evidence files over HTTP, on SQLite and PostgreSQL: content sniffed (a renamed executable is
- * refused), size and count limits, generated names in the evidence folder only, nothing partial
- * on disk after a refusal or a failed transaction, and downloads as attachments.
+ * refused), size and count limits, the bytes stored in the database with the row (never a
+ * file), nothing partial after a refusal or a failed transaction, downloads as attachments that
+ * give back the exact bytes, rows of earlier versions served from their files, and lists that
+ * never load the bytes.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sql, type KyselyPlugin } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { listEvidence } from '../../src/app/requests/evidence.js';
 import { parseRefundRequest } from '../../src/app/requests/input.js';
 import { submitRefundRequest } from '../../src/app/requests/intake.js';
+import { EVIDENCE_METADATA_COLUMNS } from '../../src/store/schema.js';
 import {
   asCookie,
   ELF_BYTES,
@@ -21,6 +26,7 @@ import {
   refuseEvidenceRowsNamed,
   requestBody,
   seedCustomerWithOrder,
+  seedLegacyEvidence,
   seedOrderWithServiceReport,
   type FilePart,
   type SeededOrder,
@@ -48,8 +54,26 @@ function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A valid PNG followed by `extraBytes` random bytes (every byte value, NULs included). */
+function pngWithTrailer(extraBytes: number): Uint8Array {
+  return Uint8Array.from(Buffer.concat([PNG_BYTES, randomBytes(extraBytes)]));
+}
+
+/** A plugin that records the column names of every row a query returns. */
+function recordingRowKeys(): { plugin: KyselyPlugin; keys: string[][] } {
+  const keys: string[][] = [];
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => args.node,
+    transformResult: (args) => {
+      for (const row of args.result.rows) keys.push(Object.keys(row));
+      return Promise.resolve(args.result);
+    },
+  };
+  return { plugin, keys };
+}
+
 describeEachEngine('evidence', (store: () => TestStore) => {
-  const { desk, requestsOn } = useFreshDesks(store);
+  const { desk, requestsOn, evidenceOn } = useFreshDesks(store);
 
   async function fileWith(d: TestDesk, order: SeededOrder, files: FilePart[]): Promise<Created> {
     const res = await d.app.request(BASE, multipartPost(requestBody(order), files, order.cookie));
@@ -57,7 +81,40 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     return (await res.json()) as Created;
   }
 
-  it('files a request with a screenshot, a log and a HAR: typed by content, stored under generated names', async () => {
+  /** Evidence rows anywhere in the store whose bytes hash to `digest`. */
+  async function rowsWithSha256(digest: string): Promise<number> {
+    const rows = await store()
+      .db.selectFrom('evidence')
+      .select('id')
+      .where('sha256', '=', digest)
+      .execute();
+    return rows.length;
+  }
+
+  async function download(d: TestDesk, requestId: string, evidenceId: string, cookie: string) {
+    return d.app.request(`${BASE}/${requestId}/evidence/${evidenceId}`, asCookie(cookie));
+  }
+
+  it('adds content as the last column of evidence: BLOB on SQLite, bytea on PostgreSQL', async () => {
+    const { db, engine } = store();
+    const schema =
+      engine === 'postgres'
+        ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+        : undefined;
+    const table = (await db.introspection.getTables()).find(
+      (t) => t.name === 'evidence' && t.schema === schema,
+    );
+    const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    expect(table?.columns.map((c) => c.name)).toEqual([
+      ...EVIDENCE_METADATA_COLUMNS.map(snake),
+      'content',
+    ]);
+    const content = table?.columns.at(-1);
+    expect(content?.dataType.toLowerCase()).toBe(engine === 'postgres' ? 'bytea' : 'blob');
+    expect(content?.isNullable).toBe(true);
+  });
+
+  it('files a request with a screenshot, a log and a HAR: typed by content, bytes in the rows under generated keys, no file', async () => {
     const d = desk();
     const order = await seedOrderWithServiceReport(d.deps);
     const log = '2026-03-03T10:15:00Z ERR upstream timeout\n';
@@ -79,14 +136,16 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       .where('requestId', '=', created.request.id)
       .orderBy('id')
       .execute();
-    const names = listDir(d.deps.evidenceDir);
-    expect(names).toHaveLength(3);
-    expect(names.every((n) => STORED_NAME.test(n))).toBe(true);
-    expect(rows.map((r) => r.storedName).sort()).toEqual(names);
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => STORED_NAME.test(r.storedName))).toBe(true);
+    expect(new Set(rows.map((r) => r.storedName)).size).toBe(3);
     for (const row of rows) {
-      expect(sha256(readFileSync(join(d.deps.evidenceDir, row.storedName)))).toBe(row.sha256);
+      expect(Buffer.isBuffer(row.content)).toBe(true);
+      expect(row.content?.byteLength).toBe(row.sizeBytes);
+      expect(sha256(row.content ?? '')).toBe(row.sha256);
       expect(row.uploadedBy).toBe(`customer:${order.customerId}`);
     }
+    expect(listDir(d.deps.evidenceDir)).toEqual([]);
     const audited = await store()
       .db.selectFrom('auditLog')
       .select('entityId')
@@ -127,6 +186,8 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     expect(body.errors[0]?.detail).toContain('"log.txt"');
     expect(body.detail).toContain('application/x-elf');
     expect(await requestsOn(order)).toBe(0);
+    expect(await rowsWithSha256(sha256(ELF_BYTES))).toBe(0);
+    expect(await rowsWithSha256(sha256('ok\n'))).toBe(0);
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
   });
 
@@ -162,6 +223,8 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       errors: [{ pointer: '/evidence' }],
     });
     expect(await requestsOn(order)).toBe(0);
+    expect(await rowsWithSha256(sha256(big))).toBe(0);
+    expect(await rowsWithSha256(sha256(part))).toBe(0);
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
   });
 
@@ -172,10 +235,11 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     const res = await d.app.request(BASE, multipartPost(requestBody(order), files, order.cookie));
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ code: 'too_many_evidence_files' });
+    expect(await requestsOn(order)).toBe(0);
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
   });
 
-  it('a path-traversal name is metadata only: the bytes land in the evidence folder under a generated name', async () => {
+  it('a path-traversal name is metadata only: the bytes go to the database under a generated key, no file is written', async () => {
     const d = desk();
     const order = await seedOrderWithServiceReport(d.deps);
     const created = await fileWith(d, order, [
@@ -184,28 +248,40 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       { name: '..', bytes: 'three\n' },
     ]);
     expect(created.evidence.map((e) => e.originalName)).toEqual(['passwd', 'evil.log', 'evidence']);
-    const names = listDir(d.deps.evidenceDir);
-    expect(names).toHaveLength(3);
-    expect(names.every((n) => STORED_NAME.test(n))).toBe(true);
-    // Nothing beside the evidence folder was written.
+    const rows = await store()
+      .db.selectFrom('evidence')
+      .select(['storedName', 'content'])
+      .where('requestId', '=', created.request.id)
+      .execute();
+    expect(rows.every((r) => STORED_NAME.test(r.storedName))).toBe(true);
+    expect(rows.map((r) => r.content?.toString('utf8')).sort()).toEqual([
+      'root:x:0:0\n',
+      'three\n',
+      'two\n',
+    ]);
+    // Nothing was written beside the outbox: no evidence folder, no escaped path.
     const root = dirname(d.deps.evidenceDir);
-    expect(listDir(root).filter((n) => n !== 'outbox')).toEqual(['evidence']);
+    expect(listDir(root).filter((n) => n !== 'outbox')).toEqual([]);
     expect(existsSync(join(d.deps.evidenceDir, '../../etc/passwd'))).toBe(false);
     expect(existsSync(join(root, 'etc'))).toBe(false);
   });
 
-  it('a refusal inside the transaction (payment method) removes the files already written', async () => {
+  it('a refusal inside the transaction, after vetting (payment method), leaves no evidence row', async () => {
     const d = desk();
     const order = await seedCustomerWithOrder(d.deps);
+    const log = `timeout ${order.orderId}\n`;
     const res = await d.app.request(
       BASE,
       multipartPost(
         requestBody(order, { paymentMethod: 'bank' }),
-        [{ name: 'gw.log', bytes: 'timeout\n' }],
+        [{ name: 'gw.log', bytes: log }],
         order.cookie,
       ),
     );
     expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ code: 'payment_method_mismatch' });
+    expect(await requestsOn(order)).toBe(0);
+    expect(await rowsWithSha256(sha256(log))).toBe(0);
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
   });
 
@@ -219,7 +295,7 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       if (!input.ok) throw new Error('fixture body is invalid');
       const files = ['first.log', 'fail-transaction.log'].map((name, i) => ({
         pointer: `/evidence/${i}`,
-        file: new File([`${name}\n`], name),
+        file: new File([`${name} ${order.orderId}\n`], name),
       }));
       await expect(
         submitRefundRequest(
@@ -235,6 +311,7 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     }
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
     expect(await requestsOn(order)).toBe(0);
+    expect(await rowsWithSha256(sha256(`first.log ${order.orderId}\n`))).toBe(0);
     const decisions = await db
       .selectFrom('decisions')
       .innerJoin('refundRequests', 'refundRequests.id', 'decisions.requestId')
@@ -280,6 +357,101 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     expect(missing.status).toBe(404);
   });
 
+  it('gives back the exact bytes: a PNG and a 1.5 MiB binary file', async () => {
+    const d = desk();
+    const order = await seedOrderWithServiceReport(d.deps);
+    const big = pngWithTrailer(1.5 * MIB);
+    const created = await fileWith(d, order, [
+      { name: 'pixel.png', bytes: PNG_BYTES },
+      { name: 'big.png', bytes: big },
+    ]);
+    expect(created.evidence.map((e) => [e.mediaType, e.sizeBytes])).toEqual([
+      ['image/png', PNG_BYTES.length],
+      ['image/png', big.length],
+    ]);
+    for (const [index, bytes] of [PNG_BYTES, big].entries()) {
+      const evidence = created.evidence[index];
+      if (evidence === undefined) throw new Error('no evidence');
+      const res = await download(d, created.request.id, evidence.id, order.cookie);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(res.headers.get('content-length')).toBe(String(bytes.length));
+      const got = new Uint8Array(await res.arrayBuffer());
+      expect(got.length).toBe(bytes.length);
+      expect(Buffer.compare(got, bytes)).toBe(0);
+      const head = await d.app.request(`${BASE}/${created.request.id}/evidence/${evidence.id}`, {
+        method: 'HEAD',
+        ...asCookie(order.cookie),
+      });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    }
+  });
+
+  it('serves a row of an earlier version (no content) from its file; 410 evidence_missing when the file is gone', async () => {
+    const d = desk();
+    const order = await seedOrderWithServiceReport(d.deps);
+    const created = await fileWith(d, order, [{ name: 'new.log', bytes: 'new\n' }]);
+    const requestId = created.request.id;
+    const legacyBytes = pngWithTrailer(4096);
+    const legacyId = await seedLegacyEvidence(d.deps, requestId, {
+      name: 'old "shot".png',
+      mediaType: 'image/png',
+      bytes: legacyBytes,
+    });
+    const goneId = await seedLegacyEvidence(d.deps, requestId, {
+      name: 'gone.log',
+      mediaType: 'text/plain; charset=utf-8',
+    });
+    const res = await download(d, requestId, legacyId, order.cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-disposition')).toBe(
+      `attachment; filename="old _shot_.png"; filename*=UTF-8''${encodeURIComponent('old "shot".png')}`,
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('content-length')).toBe(String(legacyBytes.length));
+    expect(Buffer.compare(new Uint8Array(await res.arrayBuffer()), legacyBytes)).toBe(0);
+    const gone = await download(d, requestId, goneId, order.cookie);
+    expect(gone.status).toBe(410);
+    expect(gone.headers.get('content-type')).toBe('application/problem+json');
+    expect(await gone.json()).toMatchObject({ code: 'evidence_missing' });
+    // Both are listed with the new one.
+    const list = await d.app.request(`${BASE}/${requestId}/evidence`, asCookie(order.cookie));
+    const { items } = (await list.json()) as { items: EvidenceJson[] };
+    expect(items.map((e) => e.id).sort()).toEqual(
+      [created.evidence[0]?.id, legacyId, goneId].sort(),
+    );
+  });
+
+  it('lists evidence without loading the bytes', async () => {
+    const d = desk();
+    const order = await seedOrderWithServiceReport(d.deps);
+    const created = await fileWith(d, order, [
+      { name: 'a.png', bytes: PNG_BYTES },
+      { name: 'b.log', bytes: 'b\n' },
+    ]);
+    const { plugin, keys } = recordingRowKeys();
+    const listed = await listEvidence(
+      store().db.withPlugin(plugin),
+      { kind: 'customer', customerId: order.customerId },
+      created.request.id,
+    );
+    if (!listed.ok) throw new Error(listed.error.detail);
+    expect(listed.value.map((e) => e.id).sort()).toEqual(created.evidence.map((e) => e.id).sort());
+    // The evidence rows came back with their metadata, and no row of any query had the bytes.
+    const evidenceRows = keys.filter((k) => k.includes('storedName') || k.includes('stored_name'));
+    expect(evidenceRows).toHaveLength(2);
+    expect(keys.flat()).not.toContain('content');
+    for (const view of listed.value) expect(Object.keys(view)).not.toContain('content');
+    const list = await d.app.request(
+      `${BASE}/${created.request.id}/evidence`,
+      asCookie(order.cookie),
+    );
+    expect(await list.text()).not.toContain('content');
+  });
+
   describe('adding evidence to a request', () => {
     it('the owner adds files (audited); at most 20 per request in total', async () => {
       const d = desk();
@@ -309,8 +481,12 @@ describeEachEngine('evidence', (store: () => TestStore) => {
         )
         .execute();
       expect(audited).toHaveLength(9);
-      const before = listDir(d.deps.evidenceDir);
-      expect(before).toHaveLength(19);
+      const added0 = evidence[0];
+      if (added0 === undefined) throw new Error('no evidence');
+      const got = await download(d, created.request.id, added0.id, order.cookie);
+      expect(await got.text()).toBe('m0\n');
+      const before = await evidenceOn(order);
+      expect(before.rows).toBe(19);
       const two = [
         { name: 'x.log', bytes: 'x\n' },
         { name: 'y.log', bytes: 'y\n' },
@@ -318,7 +494,8 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       const over = await d.app.request(path, multipartPost(undefined, two, order.cookie));
       expect(over.status).toBe(422);
       expect(await over.json()).toMatchObject({ code: 'too_many_evidence_files' });
-      expect(listDir(d.deps.evidenceDir)).toEqual(before);
+      expect(await evidenceOn(order)).toEqual(before);
+      expect(listDir(d.deps.evidenceDir)).toEqual([]);
       const last = await d.app.request(
         path,
         multipartPost(undefined, two.slice(0, 1), order.cookie),
@@ -343,6 +520,7 @@ describeEachEngine('evidence', (store: () => TestStore) => {
         code: 'request_state_conflict',
         state: 'denied',
       });
+      expect(await evidenceOn(order)).toEqual({ rows: 0, contentBytes: 0 });
       expect(listDir(d.deps.evidenceDir)).toEqual([]);
       const none = await d.app.request(path, multipartPost(undefined, [], order.cookie));
       expect(none.status).toBe(400);

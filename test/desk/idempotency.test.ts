@@ -26,7 +26,7 @@ const BASE = '/v1/refund-requests';
 const REPLAYED = 'idempotent-replayed';
 
 describeEachEngine('idempotency keys', (store: () => TestStore) => {
-  const { desk, requestsOn } = useFreshDesks(store);
+  const { desk, requestsOn, evidenceOn } = useFreshDesks(store);
 
   async function keyRow(order: SeededOrder, key: string) {
     return store()
@@ -205,6 +205,7 @@ describeEachEngine('idempotency keys', (store: () => TestStore) => {
     }
     expect(failed.status).toBe(500);
     expect(await keyRow(order, 'k-5xx')).toBeUndefined();
+    expect(await evidenceOn(order)).toEqual({ rows: 0, contentBytes: 0 });
     expect(listDir(d.deps.evidenceDir)).toEqual([]);
     // A new FormData (a new boundary) with the same content is the same request.
     const retry = await app.request(
@@ -220,7 +221,8 @@ describeEachEngine('idempotency keys', (store: () => TestStore) => {
     expect(replay.headers.get(REPLAYED)).toBe('true');
     expect(await replay.text()).toBe(await retry.text());
     expect(await requestsOn(order)).toBe(1);
-    expect(listDir(d.deps.evidenceDir)).toHaveLength(1);
+    expect(await evidenceOn(order)).toEqual({ rows: 1, contentBytes: 'boom\n'.length });
+    expect(listDir(d.deps.evidenceDir)).toEqual([]);
   });
 
   it('client errors are stored and replayed like any answer', async () => {

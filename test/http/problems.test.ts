@@ -133,6 +133,7 @@ describe('problem codes', () => {
       unsupported_evidence: 415,
       evidence_too_large: 413,
       too_many_evidence_files: 422,
+      evidence_missing: 410,
       invalid_idempotency_key: 400,
       idempotency_key_reused: 422,
       idempotency_key_in_flight: 409,

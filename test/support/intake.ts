@@ -11,12 +11,14 @@
  *   P + 1 d   a report, or the start of an incident (which ends at P + 2 d)
  *   P + 3 d   now: request.submittedAt = evaluatedAt
  */
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { sql } from 'kysely';
 import { afterEach } from 'vitest';
 import type { DeskDeps } from '../../src/app/context.js';
+import { evidencePath, newStoredName } from '../../src/app/evidence.js';
 import { requestHash } from '../../src/app/idempotency.js';
 import { newId } from '../../src/app/ids.js';
 import type { PaymentMethod, Product } from '../../src/engine/index.js';
@@ -48,11 +50,13 @@ export function freshDesk(store: Store): TestDesk {
  */
 /**
  * For a `describeEachEngine` block: `desk()` gives each test a fresh desk over the block's
- * store (disposed after the test), `requestsOn(order)` counts the refund requests on an order.
+ * store (disposed after the test), `requestsOn(order)` counts the refund requests on an order,
+ * `evidenceOn(order)` counts the evidence rows of its requests and the bytes they hold.
  */
 export function useFreshDesks(store: () => Store): {
   desk(): TestDesk;
   requestsOn(order: SeededOrder): Promise<number>;
+  evidenceOn(order: SeededOrder): Promise<{ rows: number; contentBytes: number }>;
 } {
   const desks: TestDesk[] = [];
   afterEach(() => {
@@ -71,6 +75,16 @@ export function useFreshDesks(store: () => Store): {
         .where('orderId', '=', order.orderId)
         .execute();
       return rows.length;
+    },
+    async evidenceOn(order) {
+      const rows = await store()
+        .db.selectFrom('evidence')
+        .innerJoin('refundRequests', 'refundRequests.id', 'evidence.requestId')
+        .select('evidence.content')
+        .where('refundRequests.orderId', '=', order.orderId)
+        .execute();
+      const contentBytes = rows.reduce((sum, row) => sum + (row.content?.byteLength ?? 0), 0);
+      return { rows: rows.length, contentBytes };
     },
   };
 }
@@ -379,6 +393,42 @@ export const HAR_TEXT = JSON.stringify({
 });
 
 /**
+ * An evidence row as versions before migration 0008 wrote it: no `content`, the bytes a file
+ * named by its `storedName` in the evidence folder, or no file at all when `bytes` is undefined
+ * (lost since). Returns the evidence id.
+ */
+export async function seedLegacyEvidence(
+  deps: DeskDeps,
+  requestId: string,
+  file: { readonly name: string; readonly mediaType: string; readonly bytes?: Uint8Array },
+): Promise<string> {
+  const nowMs = deps.clock.nowMs();
+  const id = newId('ev', nowMs);
+  const storedName = newStoredName();
+  const bytes = file.bytes ?? new Uint8Array();
+  if (file.bytes !== undefined) {
+    mkdirSync(deps.evidenceDir, { recursive: true });
+    writeFileSync(evidencePath(deps.evidenceDir, storedName), file.bytes);
+  }
+  await deps.store.db
+    .insertInto('evidence')
+    .values({
+      id,
+      requestId,
+      storedName,
+      originalName: file.name,
+      mediaType: file.mediaType,
+      sizeBytes: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      uploadedBy: 'customer:legacy',
+      createdAtMs: nowMs,
+      content: null,
+    })
+    .execute();
+  return id;
+}
+
+/**
  * One trigger per problem code of the intake area, for test/http/problems.test.ts. Each runs
  * over a fresh in-memory SQLite desk (the intake suites cover both engines).
  */
@@ -453,6 +503,22 @@ export const INTAKE_PROBLEM_TRIGGERS = {
     return desk.app.request(
       '/v1/refund-requests',
       jsonPost(requestBody(order, { description: 'another text' }), order.cookie, 'k-1'),
+    );
+  },
+  evidence_missing: async () => {
+    const { desk, order } = await memoryDeskWithOrder();
+    const res = await desk.app.request(
+      '/v1/refund-requests',
+      jsonPost(requestBody(order), order.cookie),
+    );
+    const { request } = (await res.json()) as { request: { id: string } };
+    const evidenceId = await seedLegacyEvidence(desk.deps, request.id, {
+      name: 'gone.log',
+      mediaType: 'text/plain; charset=utf-8',
+    });
+    return desk.app.request(
+      `/v1/refund-requests/${request.id}/evidence/${evidenceId}`,
+      asCookie(order.cookie),
     );
   },
   idempotency_key_in_flight: async () => {

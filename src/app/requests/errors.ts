@@ -10,6 +10,8 @@ export type RequestErrorCode =
   | 'request_already_open'
   | 'request_state_conflict'
   | 'case_not_decidable'
+  /** An evidence row of an earlier version whose file is gone from the evidence folder. */
+  | 'evidence_missing'
   | EvidenceErrorCode;
 
 export interface RequestError {

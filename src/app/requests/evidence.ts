@@ -1,22 +1,31 @@
 /**
- * Evidence on a refund request: recording stored files (inside the caller's transaction), adding
- * files to an existing request, listing them and finding one to download.
+ * Evidence on a refund request: recording vetted files, their bytes included (inside the
+ * caller's transaction), adding files to an existing request, listing them (metadata only) and
+ * reading one to download.
+ *
+ * The bytes live in `evidence.content`, inserted with the row: a refused or failed transaction
+ * leaves neither row nor bytes, backups hold them, and every instance on one PostgreSQL serves
+ * them. Rows of earlier versions have no `content`; their bytes are files in the evidence folder.
  */
+import { stat } from 'node:fs/promises';
 import type { Kysely, Transaction } from 'kysely';
 import { isOpen, type RequestState } from '../../domain/request-state.js';
 import type { FieldError, Result } from '../../engine/index.js';
 import { prepareInsert } from '../../store/prepared.js';
-import type { Database, EvidenceTable } from '../../store/schema.js';
+import {
+  EVIDENCE_METADATA_COLUMNS,
+  type Database,
+  type EvidenceTable,
+} from '../../store/schema.js';
 import { appendAuditMany, type AuditChange } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import {
   EVIDENCE_LIMITS,
   evidencePath,
+  newStoredName,
   requestFull,
   vetEvidence,
-  writeEvidence,
   type EvidenceUpload,
-  type StoredEvidence,
   type VettedEvidence,
 } from '../evidence.js';
 import { newId } from '../ids.js';
@@ -35,26 +44,38 @@ export interface RecordedEvidence {
 const insertEvidence = prepareInsert('evidence', EVIDENCE_LIMITS.maxFilesPerUpload);
 
 /**
- * Inserts the evidence rows of stored files (one statement), inside the caller's transaction,
- * and returns the audit entries the caller must append in that same transaction.
+ * The bytes as a Buffer over the same memory (no copy). node-pg sends a Buffer as bytea, not a
+ * plain Uint8Array; better-sqlite3 binds either as a BLOB.
+ */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Inserts the evidence rows of vetted files with their bytes (one statement), inside the
+ * caller's transaction, and returns the audit entries the caller must append in that same
+ * transaction.
  */
 export async function recordEvidence(
   trx: Transaction<Database>,
   origin: Origin,
   nowMs: number,
   requestId: string,
-  files: readonly StoredEvidence[],
+  files: readonly VettedEvidence[],
 ): Promise<RecordedEvidence> {
   const rows = files.map((file): EvidenceTable => ({
     id: newId('ev', nowMs),
     requestId,
-    storedName: file.storedName,
+    storedName: newStoredName(),
     originalName: file.originalName,
     mediaType: file.mediaType,
     sizeBytes: file.sizeBytes,
     sha256: file.sha256,
     uploadedBy: `${origin.actor.kind}:${origin.actor.id}`,
     createdAtMs: nowMs,
+    content: asBuffer(file.bytes),
   }));
   await insertEvidence.run(trx, rows);
   const views = rows.map(evidenceView);
@@ -65,27 +86,6 @@ export async function recordEvidence(
     after: view,
   }));
   return { views, audit };
-}
-
-/**
- * Writes vetted files, then runs `work` with them (a transaction). When `work` returns an error
- * or throws, every file written is removed again: nothing partial stays on disk.
- */
-export async function withStoredEvidence<T>(
-  deps: DeskDeps,
-  vetted: readonly VettedEvidence[],
-  work: (files: readonly StoredEvidence[]) => Promise<Result<T, RequestError>>,
-): Promise<Result<T, RequestError>> {
-  const written = await writeEvidence(deps.evidenceDir, vetted);
-  let result: Result<T, RequestError>;
-  try {
-    result = await work(written.files);
-  } catch (error) {
-    await written.remove();
-    throw error;
-  }
-  if (!result.ok) await written.remove();
-  return result;
 }
 
 function notOpen(state: RequestState, what: string): RequestError {
@@ -119,32 +119,31 @@ export async function addEvidence(
   }
   const vetted = await vetEvidence(uploads);
   if (!vetted.ok) return vetted;
-  return withStoredEvidence(deps, vetted.value, (files) =>
-    deps.store.db
-      .transaction()
-      .execute(async (trx): Promise<Result<EvidenceView[], RequestError>> => {
-        const request = await lockRequest(trx, deps, reader, requestId);
-        if (request === undefined) return { ok: false, error: notFound('refund request') };
-        const state = request.state as RequestState;
-        if (!isOpen(state)) return { ok: false, error: notOpen(state, 'evidence can be added') };
-        const count = await countEvidence(trx, requestId);
-        const full = requestFull(count, files.length);
-        if (full !== undefined) return { ok: false, error: full };
-        const nowMs = deps.clock.nowMs();
-        const { views, audit } = await recordEvidence(trx, origin, nowMs, requestId, files);
-        await appendAuditMany(trx, deps.store.engine, origin, nowMs, audit);
-        const changed = await trx
-          .updateTable('refundRequests')
-          .set({ updatedAtMs: nowMs, rowVersion: request.rowVersion + 1 })
-          .where('id', '=', requestId)
-          .where('rowVersion', '=', request.rowVersion)
-          .executeTakeFirst();
-        if (changed.numUpdatedRows !== 1n) {
-          throw new Error(`refund request ${requestId} changed concurrently`);
-        }
-        return { ok: true, value: views };
-      }),
-  );
+  const files = vetted.value;
+  return deps.store.db
+    .transaction()
+    .execute(async (trx): Promise<Result<EvidenceView[], RequestError>> => {
+      const request = await lockRequest(trx, deps, reader, requestId);
+      if (request === undefined) return { ok: false, error: notFound('refund request') };
+      const state = request.state as RequestState;
+      if (!isOpen(state)) return { ok: false, error: notOpen(state, 'evidence can be added') };
+      const count = await countEvidence(trx, requestId);
+      const full = requestFull(count, files.length);
+      if (full !== undefined) return { ok: false, error: full };
+      const nowMs = deps.clock.nowMs();
+      const { views, audit } = await recordEvidence(trx, origin, nowMs, requestId, files);
+      await appendAuditMany(trx, deps.store.engine, origin, nowMs, audit);
+      const changed = await trx
+        .updateTable('refundRequests')
+        .set({ updatedAtMs: nowMs, rowVersion: request.rowVersion + 1 })
+        .where('id', '=', requestId)
+        .where('rowVersion', '=', request.rowVersion)
+        .executeTakeFirst();
+      if (changed.numUpdatedRows !== 1n) {
+        throw new Error(`refund request ${requestId} changed concurrently`);
+      }
+      return { ok: true, value: views };
+    });
 }
 
 /** The request row, locked for the rest of the transaction on PostgreSQL. */
@@ -169,7 +168,7 @@ async function countEvidence(db: Db, requestId: string): Promise<number> {
   return Number(row.n);
 }
 
-/** The evidence of a request the reader may see, oldest first. */
+/** The evidence of a request the reader may see, oldest first (metadata: never the bytes). */
 export async function listEvidence(
   db: Db,
   reader: Reader,
@@ -179,7 +178,7 @@ export async function listEvidence(
   if (request === undefined) return { ok: false, error: notFound('refund request') };
   const rows = await db
     .selectFrom('evidence')
-    .selectAll()
+    .select(EVIDENCE_METADATA_COLUMNS)
     .where('requestId', '=', requestId)
     .orderBy('createdAtMs')
     .orderBy('id')
@@ -187,13 +186,29 @@ export async function listEvidence(
   return { ok: true, value: rows.map(evidenceView) };
 }
 
+/** Where the bytes of one evidence file are. */
+export type EvidenceBody =
+  /** In the database, with the row. */
+  | { readonly bytes: Buffer }
+  /** A row of an earlier version: a file in the evidence folder, `sizeBytes` long. */
+  | { readonly path: string; readonly sizeBytes: number };
+
 export interface EvidenceFile {
   readonly evidence: EvidenceView;
-  /** Absolute path of the stored bytes. */
-  readonly path: string;
+  readonly body: EvidenceBody;
 }
 
-/** One evidence file of a request the reader may see, with the path of its bytes. */
+function evidenceMissing(evidenceId: string): RequestError {
+  return {
+    code: 'evidence_missing',
+    detail: `The bytes of evidence file ${evidenceId} are no longer stored.`,
+  };
+}
+
+/**
+ * One evidence file of a request the reader may see, with its bytes; for a row of an earlier
+ * version (no `content`), the path of its file. `evidence_missing` when neither is there.
+ */
 export async function findEvidenceFile(
   deps: DeskDeps,
   reader: Reader,
@@ -204,13 +219,25 @@ export async function findEvidenceFile(
   if (request === undefined) return { ok: false, error: notFound('refund request') };
   const row = await deps.store.db
     .selectFrom('evidence')
-    .selectAll()
+    .select([...EVIDENCE_METADATA_COLUMNS, 'content'])
     .where('id', '=', evidenceId)
     .where('requestId', '=', requestId)
     .executeTakeFirst();
   if (row === undefined) return { ok: false, error: notFound('evidence file') };
-  return {
-    ok: true,
-    value: { evidence: evidenceView(row), path: evidencePath(deps.evidenceDir, row.storedName) },
-  };
+  const evidence = evidenceView(row);
+  if (row.content !== null) return { ok: true, value: { evidence, body: { bytes: row.content } } };
+  const path = evidencePath(deps.evidenceDir, row.storedName);
+  let sizeBytes: number;
+  try {
+    const stats = await stat(path);
+    if (!stats.isFile()) return { ok: false, error: evidenceMissing(evidenceId) };
+    sizeBytes = stats.size;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return { ok: false, error: evidenceMissing(evidenceId) };
+    }
+    throw error;
+  }
+  return { ok: true, value: { evidence, body: { path, sizeBytes } } };
 }

@@ -6,8 +6,8 @@
  * (with the exact facts snapshot, so it can be reproduced byte for byte), its evidence and the
  * audit entries are written together.
  *
- * Evidence files are vetted before anything is written and stored before the transaction; when
- * the transaction refuses or fails, they are removed again.
+ * Evidence files are vetted before the transaction; their bytes are inserted with the evidence
+ * rows inside it, so a refused or failed transaction leaves none behind.
  */
 import { DECISION_EVENT } from '../../domain/case-state.js';
 import { initialState, type RequestState } from '../../domain/request-state.js';
@@ -28,7 +28,7 @@ import { vetEvidence, type EvidenceUpload } from '../evidence.js';
 import { assembleCaseOfOrder } from '../facts.js';
 import { newId } from '../ids.js';
 import { notFound, type RequestError } from './errors.js';
-import { recordEvidence, withStoredEvidence } from './evidence.js';
+import { recordEvidence } from './evidence.js';
 import {
   findOpenRequest,
   insertDecisionRow,
@@ -56,8 +56,10 @@ export async function submitRefundRequest(
   const vetted = await vetEvidence(files);
   if (!vetted.ok) return vetted;
   const { store } = deps;
-  return withStoredEvidence(deps, vetted.value, (stored) =>
-    store.db.transaction().execute(async (trx): Promise<Result<SubmittedRequest, RequestError>> => {
+  const vettedFiles = vetted.value;
+  return store.db
+    .transaction()
+    .execute(async (trx): Promise<Result<SubmittedRequest, RequestError>> => {
       const order = await lockOrderForIntake(trx, input.orderId);
       if (order === undefined || order.customerId !== customerId) {
         return { ok: false, error: notFound('order') };
@@ -151,7 +153,7 @@ export async function submitRefundRequest(
       await insertDecisionRow(trx, decisionRow);
 
       let request = requestView(requestRow);
-      const evidence = await recordEvidence(trx, origin, nowMs, request.id, stored);
+      const evidence = await recordEvidence(trx, origin, nowMs, request.id, vettedFiles);
       await appendAuditMany(trx, store.engine, origin, nowMs, [
         {
           action: 'refund_request.submitted',
@@ -201,6 +203,5 @@ export async function submitRefundRequest(
       }
       request = requestView(await readRequestRow(trx, requestRow.id));
       return { ok: true, value: { request, decision, evidence: evidence.views } };
-    }),
-  );
+    });
 }

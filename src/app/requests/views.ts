@@ -1,7 +1,7 @@
 /** Refund requests, decisions and evidence as the API shows them (instants in RFC 3339 UTC). */
 import type { RequestState } from '../../domain/request-state.js';
 import { formatInstant, type Decision, type PaymentMethod } from '../../engine/index.js';
-import type { EvidenceTable, RefundRequestTable } from '../../store/schema.js';
+import type { EvidenceMetadata, RefundRequestTable } from '../../store/schema.js';
 import type { Contact, NetworkContext } from './input.js';
 
 export interface RefundRequestView {
@@ -60,7 +60,8 @@ export function requestView(row: RefundRequestTable): RefundRequestView {
   };
 }
 
-export function evidenceView(row: Omit<EvidenceTable, 'storedName'>): EvidenceView {
+/** An evidence row as the API shows it: metadata only (never the key or the bytes). */
+export function evidenceView(row: Omit<EvidenceMetadata, 'storedName'>): EvidenceView {
   return {
     id: row.id,
     requestId: row.requestId,

@@ -14,7 +14,6 @@
  * paths and harmless when also mounted globally). Bodies are size-limited before parsing.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Actor, DeskDeps } from '../../app/context.js';
@@ -276,17 +275,20 @@ export function registerRequestRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void 
       c.req.param('evidenceId'),
     );
     if (!result.ok) return requestFailure(result.error);
-    const { evidence, path } = result.value;
-    const { size } = await stat(path);
-    const body =
+    const { evidence, body } = result.value;
+    // The bytes from the row; a row of an earlier version has them in a file, streamed.
+    const sizeBytes = 'bytes' in body ? body.bytes.byteLength : body.sizeBytes;
+    const content =
       c.req.method === 'HEAD'
         ? null
-        : (Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>);
-    return new Response(body, {
+        : 'bytes' in body
+          ? body.bytes
+          : (Readable.toWeb(createReadStream(body.path)) as ReadableStream<Uint8Array>);
+    return new Response(content, {
       status: 200,
       headers: {
         'content-type': evidence.mediaType,
-        'content-length': String(size),
+        'content-length': String(sizeBytes),
         'content-disposition': contentDisposition(evidence.originalName),
         'x-content-type-options': 'nosniff',
         'cache-control': 'private, no-store',
