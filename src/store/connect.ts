@@ -6,10 +6,11 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CamelCasePlugin, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { BACKSTOP_PAGES, startBackgroundCheckpoints } from './sqlite-checkpoints.js';
+import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
 import { cachingStatements } from './sqlite-statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -81,8 +82,18 @@ export function openStore(options: OpenOptions): Store {
   const background = options.sqliteCheckpoints === 'background' && path !== ':memory:';
   if (background) sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const checkpoints = background ? startBackgroundCheckpoints(path) : undefined;
+  // A second, read-only connection serves SELECTs outside transactions (WAL: it never waits for
+  // the writer); an in-memory database has no second connection (store/sqlite-group-commit.ts).
+  const reader =
+    path === ':memory:'
+      ? undefined
+      : new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+  reader?.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    dialect: new GroupCommitSqliteDialect({
+      writer: cachingStatements(sqlite),
+      ...(reader === undefined ? {} : { reader: cachingStatements(reader) }),
+    }),
     plugins,
   });
   return {

@@ -28,6 +28,8 @@ export const DEFAULT_MAX_STATEMENTS = 1_000;
 export interface StatementCache extends KyselySqliteDatabase {
   /** Statements currently cached. */
   readonly size: number;
+  /** Whether an SQL transaction is open on the connection. */
+  readonly inTransaction: boolean;
 }
 
 export function cachingStatements(
@@ -41,6 +43,9 @@ export function cachingStatements(
   return {
     get size() {
       return cache.size;
+    },
+    get inTransaction() {
+      return database.inTransaction;
     },
     close() {
       cache.clear();
