@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { BACKSTOP_PAGES, startBackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { GroupCommitSqliteDialect } from './sqlite-group-commit.js';
+import { SqliteLiteralLimitsPlugin } from './sqlite-literal-limits.js';
 import { cachingStatements } from './sqlite-statements.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -94,7 +95,7 @@ export function openStore(options: OpenOptions): Store {
       writer: cachingStatements(sqlite),
       ...(reader === undefined ? {} : { reader: cachingStatements(reader) }),
     }),
-    plugins,
+    plugins: [...plugins, new SqliteLiteralLimitsPlugin()],
   });
   return {
     db,

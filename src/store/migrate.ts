@@ -9,6 +9,7 @@ import * as timersNotify from './migrations/0005-timers-notify.js';
 import * as payouts from './migrations/0006-payouts.js';
 import * as payoutBatches from './migrations/0007-payout-batches.js';
 import * as evidenceContent from './migrations/0008-evidence-content.js';
+import * as incidentsOrder from './migrations/0009-incidents-order.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-payouts': payouts,
   '0007-payout-batches': payoutBatches,
   '0008-evidence-content': evidenceContent,
+  '0009-incidents-order': incidentsOrder,
 };
 
 /**

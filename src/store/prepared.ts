@@ -33,8 +33,19 @@ class Placeholder {
   constructor(readonly name: string) {}
 }
 
-/** Where each compiled parameter comes from: a parameter's name, or a fixed value. */
-type Slot = { readonly name: string } | { readonly value: unknown };
+/** A placeholder for the value of `column` in row `row` of a prepared multi-row insert. */
+class Cell {
+  constructor(
+    readonly row: number,
+    readonly column: string,
+  ) {}
+}
+
+/** Where each compiled parameter comes from: a parameter's name, a row's cell, or a fixed value. */
+type Slot =
+  | { readonly name: string }
+  | { readonly row: number; readonly column: string }
+  | { readonly value: unknown };
 
 interface Compiled {
   readonly query: CompiledQuery;
@@ -49,6 +60,27 @@ const placeholders: Record<string, unknown> = new Proxy(
 
 function engineOfAdapter(adapter: DialectAdapter): Engine {
   return adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** `build`'s query compiled once per database (per dialect adapter), with its slots. */
+function compiledOnce(
+  build: (db: Db, engine: Engine) => Compilable<unknown>,
+): (db: Db) => Compiled {
+  const compiledFor = new WeakMap<DialectAdapter, Compiled>();
+  return (db) => {
+    const adapter = db.getExecutor().adapter;
+    const known = compiledFor.get(adapter);
+    if (known !== undefined) return known;
+    const query = build(db, engineOfAdapter(adapter)).compile();
+    const slots = query.parameters.map((value): Slot => {
+      if (value instanceof Placeholder) return { name: value.name };
+      if (value instanceof Cell) return { row: value.row, column: value.column };
+      return { value };
+    });
+    const compiled: Compiled = { query, slots };
+    compiledFor.set(adapter, compiled);
+    return compiled;
+  };
 }
 
 export interface PreparedQuery<P, R> {
@@ -67,20 +99,7 @@ export interface PreparedQuery<P, R> {
 export function prepareQuery<P extends object, R>(
   build: (db: Db, p: P, engine: Engine) => Compilable<R>,
 ): PreparedQuery<P, R> {
-  const compiledFor = new WeakMap<DialectAdapter, Compiled>();
-
-  const compile = (db: Db): Compiled => {
-    const adapter = db.getExecutor().adapter;
-    const known = compiledFor.get(adapter);
-    if (known !== undefined) return known;
-    const query = build(db, placeholders as P, engineOfAdapter(adapter)).compile();
-    const slots = query.parameters.map((value): Slot =>
-      value instanceof Placeholder ? { name: value.name } : { value },
-    );
-    const compiled: Compiled = { query, slots };
-    compiledFor.set(adapter, compiled);
-    return compiled;
-  };
+  const compile = compiledOnce((db, engine) => build(db, placeholders as P, engine));
 
   const run = (db: Db, params: P): Promise<QueryResult<R>> => {
     const { query, slots } = compile(db);
@@ -92,6 +111,7 @@ export function prepareQuery<P extends object, R>(
         parameters[i] = slot.value;
         continue;
       }
+      if (!('name' in slot)) throw new Error('prepared query: a row cell outside an insert');
       const value = values[slot.name];
       if (value === undefined) throw new Error(`prepared query: parameter ${slot.name} is missing`);
       parameters[i] = value;
@@ -110,8 +130,6 @@ export function prepareQuery<P extends object, R>(
   };
 }
 
-type RowParams = Record<string, unknown>;
-
 /** Row shapes (columns and row count) kept per prepared insert; more are compiled each time. */
 const MAX_INSERT_SHAPES = 64;
 
@@ -123,51 +141,59 @@ export interface PreparedInsert<Row> {
 /**
  * A multi-row INSERT into `table`, prepared per shape: the columns (as Kysely's `values()`,
  * those whose value is not undefined, which every row must share) and the row count (at most
- * `maxRows`). Parameter `${row}:${column}` holds each value.
+ * `maxRows`). Each parameter is a cell (row, column): the values are taken from the rows as they
+ * are, with no intermediate object.
  */
 export function prepareInsert<T extends keyof Database & string>(
   table: T,
   maxRows: number,
 ): PreparedInsert<Database[T]> {
-  const byShape = new Map<string, PreparedQuery<RowParams, unknown>>();
+  const byShape = new Map<string, (db: Db) => Compiled>();
   const insertOf = (columns: readonly string[], count: number) =>
-    prepareQuery((db, p: RowParams) =>
+    compiledOnce((db) =>
       // The table is a type parameter here: Kysely's row types cannot follow it.
       (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(
         Array.from({ length: count }, (_, row) => {
           const values: Record<string, unknown> = {};
-          for (const column of columns) values[column] = p[`${row}:${column}`];
+          for (const column of columns) values[column] = new Cell(row, column);
           return values;
         }),
       ),
     );
+  const differ = () => new Error(`insert into ${table}: rows differ`);
   return {
     async run(db, rows) {
       const [first] = rows;
       if (first === undefined) return;
       if (rows.length > maxRows)
         throw new Error(`at most ${maxRows} rows per insert into ${table}`);
-      const record = (row: Database[T]) => row as unknown as Record<string, unknown>;
-      const columns = Object.keys(first).filter((column) => record(first)[column] !== undefined);
-      const params: RowParams = {};
-      rows.forEach((row, index) => {
-        const values = record(row);
+      const records = rows as unknown as readonly Record<string, unknown>[];
+      const columns = Object.keys(first).filter((column) => records[0]?.[column] !== undefined);
+      for (const values of records) {
         let defined = 0;
         for (const key in values) if (values[key] !== undefined) defined += 1;
-        if (defined !== columns.length) throw new Error(`insert into ${table}: rows differ`);
-        for (const column of columns) {
-          const value = values[column];
-          if (value === undefined) throw new Error(`insert into ${table}: rows differ`);
-          params[`${index}:${column}`] = value;
-        }
-      });
-      const shape = `${rows.length}:${columns.join(',')}`;
-      let insert = byShape.get(shape);
-      if (insert === undefined) {
-        insert = insertOf(columns, rows.length);
-        if (byShape.size < MAX_INSERT_SHAPES) byShape.set(shape, insert);
+        if (defined !== columns.length) throw differ();
       }
-      await insert.run(db, params);
+      const shape = `${rows.length}:${columns.join(',')}`;
+      let compile = byShape.get(shape);
+      if (compile === undefined) {
+        compile = insertOf(columns, rows.length);
+        if (byShape.size < MAX_INSERT_SHAPES) byShape.set(shape, compile);
+      }
+      const { query, slots } = compile(db);
+      const parameters = new Array<unknown>(slots.length);
+      for (let i = 0; i < slots.length; i += 1) {
+        const slot = slots[i] as Slot;
+        if ('value' in slot) {
+          parameters[i] = slot.value;
+          continue;
+        }
+        if (!('row' in slot)) throw new Error(`insert into ${table}: a named parameter`);
+        const value = records[slot.row]?.[slot.column];
+        if (value === undefined) throw differ();
+        parameters[i] = value;
+      }
+      await db.executeQuery({ ...query, parameters } as CompiledQuery);
     },
   };
 }

@@ -75,6 +75,12 @@ const nextCheckPhase = globalThis.setImmediate;
 /** Enough to share the tail pages of a burst of requests; bounds how long the first one waits. */
 export const DEFAULT_MAX_TRANSACTIONS_PER_COMMIT = 16;
 
+/**
+ * The savepoint of each transaction in a group. One name for all: they follow one another, never
+ * nest (one ends before the next begins), and one SQL text keeps one prepared statement.
+ */
+const MEMBER_SAVEPOINT = 'group_member';
+
 /** The writer, handed to one holder at a time, first come, first served. */
 class WriterLock {
   #held = false;
@@ -153,7 +159,6 @@ export class GroupCommitDriver implements Driver {
   readonly #maxTransactions: number;
   readonly #lock = new WriterLock();
   #group: Group | undefined;
-  #savepoints = 0;
   #commitScheduled = false;
 
   constructor(options: GroupCommitOptions) {
@@ -183,8 +188,7 @@ export class GroupCommitDriver implements Driver {
         exec(this.#writer, 'begin immediate');
         this.#group = { transactions: 0, committing: [] };
       }
-      this.#savepoints += 1;
-      const name = `group_${this.#savepoints}`;
+      const name = MEMBER_SAVEPOINT;
       exec(this.#writer, `savepoint ${name}`);
       this.#group.transactions += 1;
       own.savepoint = name;

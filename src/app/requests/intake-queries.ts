@@ -5,7 +5,7 @@
  * the request read back at the end.
  */
 import type { Transaction } from 'kysely';
-import { BLOCKING_STATES } from '../../domain/request-state.js';
+import { BLOCKING_STATES, type RequestState } from '../../domain/request-state.js';
 import { prepareInsert, prepareQuery } from '../../store/prepared.js';
 import type {
   Database,
@@ -19,13 +19,11 @@ const selectOrderForIntake = prepareQuery((db, p: { id: string }, engine) => {
   return engine === 'postgres' ? query.forUpdate() : query;
 });
 
-const selectOpenRequest = prepareQuery((db, p: { orderId: string }) =>
-  db
-    .selectFrom('refundRequests')
-    .select(['id', 'state'])
-    .where('orderId', '=', p.orderId)
-    .where('state', 'in', [...BLOCKING_STATES])
-    .limit(1),
+// Every request on the order, filtered here: an order has at most one open request (intake
+// refuses a second) and a few closed ones, and `state IN (…)` would make SQLite build a temporary
+// index of the list on every run (13 µs, ten times the lookup itself).
+const selectRequestsOfOrder = prepareQuery((db, p: { orderId: string }) =>
+  db.selectFrom('refundRequests').select(['id', 'state']).where('orderId', '=', p.orderId),
 );
 
 const selectRequest = prepareQuery((db, p: { id: string }) =>
@@ -44,11 +42,12 @@ export function lockOrderForIntake(
 }
 
 /** A request on the order that blocks a new one, if any. */
-export function findOpenRequest(
+export async function findOpenRequest(
   trx: Transaction<Database>,
   orderId: string,
 ): Promise<{ id: string; state: string } | undefined> {
-  return selectOpenRequest.first(trx, { orderId });
+  const requests = await selectRequestsOfOrder.rows(trx, { orderId });
+  return requests.find((request) => BLOCKING_STATES.has(request.state as RequestState));
 }
 
 export async function insertRequestRow(
