@@ -16,6 +16,7 @@ import {
   staffSignInSchema,
 } from '../app/auth/schemas.js';
 import { SESSION_COOKIE } from '../app/auth/sessions.js';
+import { STAFF_SIGN_IN_LIMITS } from '../app/auth/sign-in-throttle.js';
 import { MAX_AUDIT_PAGE } from '../app/audit.js';
 import { EVIDENCE_LIMITS, EVIDENCE_MEDIA_TYPES } from '../app/evidence.js';
 import { FACT_REQUEST_SCHEMAS, type FactKind } from '../app/facts/schemas.js';
@@ -254,9 +255,15 @@ function authRoutes(): Route[] {
       summary: 'Staff sign-in with email and password',
       tags,
       security: PUBLIC,
+      description:
+        `After ${STAFF_SIGN_IN_LIMITS.maxFailuresPerEmail} failed attempts for one email, or ` +
+        `${STAFF_SIGN_IN_LIMITS.maxFailuresPerIp} from one client, within ` +
+        `${STAFF_SIGN_IN_LIMITS.windowMs / 60_000} minutes, sign-in is 429 too_many_attempts ` +
+        '(the password is not checked) until the window has passed; Retry-After gives the ' +
+        "seconds. A successful sign-in clears the email's failures.",
       requestBody: authBody('StaffSignIn'),
       responses: { '200': ok('Signed in', 'SignedInStaff', SETS_COOKIE) },
-      problems: [...JSON_BODY, 'unauthorized'],
+      problems: [...JSON_BODY, 'unauthorized', 'too_many_attempts'],
     }),
     route('post', '/v1/staff-users', {
       operationId: 'createStaffUser',
@@ -307,12 +314,14 @@ function authRoutes(): Route[] {
     route('post', '/v1/auth/host-token', {
       operationId: 'signInWithHostToken',
       summary: "Exchange a host platform's signed token for a customer session",
-      description: '404 when no host-platform secret is configured.',
+      description:
+        'Each token works once (its jti is recorded): a second use is 401 token_replayed. ' +
+        '404 when no host-platform secret is configured.',
       tags,
       security: PUBLIC,
       requestBody: authBody('HostToken'),
       responses: { '200': ok('Signed in', 'SignedInCustomer', SETS_COOKIE) },
-      problems: [...JSON_BODY, 'unauthorized', 'not_found'],
+      problems: [...JSON_BODY, 'unauthorized', 'token_replayed', 'not_found'],
     }),
     route('get', '/v1/me', {
       operationId: 'getMe',

@@ -81,6 +81,13 @@ export function jsonContent(schema: Json): Record<string, Json> {
   return { 'application/json': { schema } };
 }
 
+/** Every 429 says when to try again. */
+const RETRY_AFTER: Json = {
+  description: 'Seconds until the request may be made again.',
+  required: true,
+  schema: { type: 'integer', minimum: 1 },
+};
+
 /**
  * The error responses of an operation, grouped by status, from the problem table. Each names
  * its codes in its description and narrows the Problem schema's `code` to them.
@@ -95,6 +102,7 @@ export function problemResponses(codes: readonly ProblemCode[]): Record<string, 
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: group.map((code) => `${code}: ${PROBLEMS[code].title}`).join('; '),
+      ...(status === 429 ? { headers: { 'Retry-After': RETRY_AFTER } } : {}),
       content: {
         [PROBLEM_MEDIA_TYPE]: {
           schema: { $ref: '#/components/schemas/Problem', properties: { code: { enum: group } } },

@@ -10,6 +10,8 @@ import * as payouts from './migrations/0006-payouts.js';
 import * as payoutBatches from './migrations/0007-payout-batches.js';
 import * as evidenceContent from './migrations/0008-evidence-content.js';
 import * as incidentsOrder from './migrations/0009-incidents-order.js';
+import * as hostTokenUses from './migrations/0010-host-token-uses.js';
+import * as staffSignInFailures from './migrations/0011-staff-sign-in-failures.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -22,6 +24,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-payout-batches': payoutBatches,
   '0008-evidence-content': evidenceContent,
   '0009-incidents-order': incidentsOrder,
+  '0010-host-token-uses': hostTokenUses,
+  '0011-staff-sign-in-failures': staffSignInFailures,
 };
 
 /**

@@ -245,6 +245,27 @@ export interface SignInLinkTable {
   usedAtMs: number | null;
 }
 
+/** A host-platform sign-in token's `jti`, recorded on first use; kept until the token expired. */
+export interface HostTokenUseTable {
+  jti: string;
+  customerId: string;
+  usedAtMs: number;
+  expiresAtMs: number;
+}
+
+/**
+ * A staff password sign-in attempt not (yet) known to have succeeded: a failure, counted per
+ * email and per client within the window of `STAFF_SIGN_IN_LIMITS` (app/auth/sign-in-throttle.ts).
+ */
+export interface StaffSignInFailureTable {
+  id: string;
+  /** The normalized email tried (whether or not an account has it). */
+  email: string;
+  /** The client: an IPv4 address or an IPv6 /64 prefix; null when unknown. */
+  ip: string | null;
+  atMs: number;
+}
+
 export interface PolicyVersionTable {
   policyId: string;
   version: number;
@@ -551,6 +572,8 @@ export interface Database {
   staffUsers: StaffUserTable;
   sessions: SessionTable;
   signInLinks: SignInLinkTable;
+  hostTokenUses: HostTokenUseTable;
+  staffSignInFailures: StaffSignInFailureTable;
   policyVersions: PolicyVersionTable;
   auditLog: AuditLogTable;
   caseTransitions: CaseTransitionTable;

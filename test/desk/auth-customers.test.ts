@@ -2,11 +2,19 @@
  * Customers sign in without a password of ours, on both engines: a one-time link mailed (to the
  * outbox folder) to the order's email, and a host platform's signed token.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'hono/jwt';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import {
+  HOST_TOKEN_CLOCK_SKEW_MS,
+  HOST_TOKEN_USES_PURGED_PER_SIGN_IN,
+  MAX_HOST_TOKEN_LIFETIME_MS,
+  signInWithHostToken,
+} from '../../src/app/auth/host-token.js';
 import { CUSTOMER_SESSION_TTL_MS } from '../../src/app/auth/sessions.js';
 import {
   MAX_SIGN_IN_LINKS_PER_WINDOW,
@@ -298,11 +306,47 @@ describeEachEngine('host-platform tokens', (store) => {
   const nowS = () => Math.floor(desk.clock.nowMs() / 1000);
   const exchange = (token: string, target = desk) =>
     target.app.request('/v1/auth/host-token', postJson({ token }));
+  /** A valid token for the customer, with an id of its own, living 5 minutes unless told. */
+  const tokenFor = (customerId: string, claims: Record<string, unknown> = {}) =>
+    sign(
+      {
+        sub: customerId,
+        aud: 'refund-desk',
+        jti: randomUUID(),
+        iat: nowS(),
+        exp: nowS() + 300,
+        ...claims,
+      },
+      SECRET,
+      'HS256',
+    );
+  const sessionsOf = async (customerId: string) =>
+    Number(
+      (
+        await desk.deps.store.db
+          .selectFrom('sessions')
+          .select(sql<number>`count(*)`.as('n'))
+          .where('subjectId', '=', customerId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const usesOf = (customerId: string) =>
+    desk.deps.store.db
+      .selectFrom('hostTokenUses')
+      .selectAll()
+      .where('customerId', '=', customerId)
+      .execute();
 
   it('signs the customer named by a valid token in', async () => {
     const customer = await seedCustomerWithOrder(desk.deps, { name: 'Hosted' });
     const token = await sign(
-      { sub: customer.customerId, aud: 'refund-desk', iat: nowS(), exp: nowS() + 300 },
+      {
+        sub: customer.customerId,
+        aud: 'refund-desk',
+        jti: 'platform-token-0001',
+        iat: nowS(),
+        exp: nowS() + 300,
+      },
       SECRET,
       'HS256',
     );
@@ -316,11 +360,26 @@ describeEachEngine('host-platform tokens', (store) => {
       kind: 'customer',
       customer: { id: customer.customerId },
     });
+    expect(await usesOf(customer.customerId)).toEqual([
+      {
+        jti: 'platform-token-0001',
+        customerId: customer.customerId,
+        usedAtMs: desk.clock.nowMs(),
+        expiresAtMs: (nowS() + 300) * 1000,
+      },
+    ]);
   });
 
   it('refuses expired, long-lived, wrongly addressed, wrongly signed and incomplete tokens', async () => {
     const { customerId } = await seedCustomerWithOrder(desk.deps);
-    const base = { sub: customerId, aud: 'refund-desk', iat: nowS(), exp: nowS() + 300 };
+    const base = {
+      sub: customerId,
+      aud: 'refund-desk',
+      jti: randomUUID(),
+      iat: nowS(),
+      exp: nowS() + 300,
+    };
+    const { sub, aud, jti } = base;
     const cases: [string, Promise<string>, RegExp][] = [
       [
         'expired',
@@ -334,18 +393,14 @@ describeEachEngine('host-platform tokens', (store) => {
       ],
       [
         'no iat, 11 minutes ahead',
-        sign({ sub: customerId, aud: 'refund-desk', exp: nowS() + 660 }, SECRET, 'HS256'),
+        sign({ sub, aud, jti, exp: nowS() + 660 }, SECRET, 'HS256'),
         /at most 10 minutes/,
       ],
-      [
-        'no exp',
-        sign({ sub: customerId, aud: 'refund-desk', iat: nowS() }, SECRET, 'HS256'),
-        /no exp/,
-      ],
+      ['no exp', sign({ sub, aud, jti, iat: nowS() }, SECRET, 'HS256'), /no exp/],
       ['other audience', sign({ ...base, aud: 'someone-else' }, SECRET, 'HS256'), /audience/],
       [
         'no audience',
-        sign({ sub: customerId, iat: nowS(), exp: nowS() + 300 }, SECRET, 'HS256'),
+        sign({ sub, jti, iat: nowS(), exp: nowS() + 300 }, SECRET, 'HS256'),
         /audience/,
       ],
       ['other secret', sign(base, `${SECRET}-not`, 'HS256'), /signed/],
@@ -355,11 +410,7 @@ describeEachEngine('host-platform tokens', (store) => {
         sign({ ...base, sub: 'cus_nobody' }, SECRET, 'HS256'),
         /no known customer/,
       ],
-      [
-        'no sub',
-        sign({ aud: 'refund-desk', iat: nowS(), exp: nowS() + 300 }, SECRET, 'HS256'),
-        /no sub/,
-      ],
+      ['no sub', sign({ aud, jti, iat: nowS(), exp: nowS() + 300 }, SECRET, 'HS256'), /no sub/],
       ['not a JWT', Promise.resolve('not.a.jwt'), /HS256 JWT/],
     ];
     for (const [label, token, detail] of cases) {
@@ -374,19 +425,150 @@ describeEachEngine('host-platform tokens', (store) => {
       JSON.stringify(base),
     ).toString('base64url')}.`;
     expect((await exchange(unsigned)).status).toBe(401);
+    // None of them was recorded: the valid token still works, once.
+    expect(await usesOf(customerId)).toEqual([]);
+    expect((await exchange(await sign(base, SECRET, 'HS256'))).status).toBe(200);
+  });
+
+  it('refuses a token without a jti, or with an unusable one, naming the claim', async () => {
+    const { customerId } = await seedCustomerWithOrder(desk.deps);
+    const noJti = { sub: customerId, aud: 'refund-desk', iat: nowS(), exp: nowS() + 300 };
+    const direct = await signInWithHostToken(desk.deps, SECRET, await sign(noJti, SECRET, 'HS256'));
+    expect(direct).toEqual({
+      ok: false,
+      error: { code: 'invalid', detail: expect.stringMatching(/has no jti claim/) },
+    });
+    const cases: [string, unknown][] = [
+      ['missing', undefined],
+      ['empty', ''],
+      ['a number', 42],
+      ['129 characters', 'j'.repeat(129)],
+      ['not ASCII', 'jeton-é'],
+      ['a control character', 'line\nbreak'],
+    ];
+    for (const [label, jti] of cases) {
+      const res = await exchange(await sign({ ...noJti, jti }, SECRET, 'HS256'));
+      expect(res.status, label).toBe(401);
+      expect(res.headers.getSetCookie(), label).toEqual([]);
+      expect(await res.json(), label).toMatchObject({
+        code: 'unauthorized',
+        detail: expect.stringMatching(/jti claim.*1 to 128 printable ASCII/),
+      });
+    }
+    expect(await sessionsOf(customerId)).toBe(0);
+    // The limits themselves are fine.
+    for (const jti of ['j'.repeat(128), 'x', ' ~!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}']) {
+      expect((await exchange(await tokenFor(customerId, { jti }))).status, jti).toBe(200);
+    }
+  });
+
+  it('signs in once per token: a second use is refused (401 token_replayed) and opens no session', async () => {
+    const { customerId } = await seedCustomerWithOrder(desk.deps);
+    const token = await tokenFor(customerId);
+    expect((await exchange(token)).status).toBe(200);
+    const again = await exchange(token);
+    expect(again.status).toBe(401);
+    expect(again.headers.getSetCookie()).toEqual([]);
+    expect(await again.json()).toMatchObject({
+      code: 'token_replayed',
+      detail: 'This sign-in token has already been used.',
+    });
+    expect(await signInWithHostToken(desk.deps, SECRET, token)).toEqual({
+      ok: false,
+      error: { code: 'replayed', detail: 'This sign-in token has already been used.' },
+    });
+    expect(await sessionsOf(customerId)).toBe(1);
+    expect(await usesOf(customerId)).toHaveLength(1);
+    // Still refused later on, while the token has not expired.
+    desk.clock.advance(250_000);
+    expect(await (await exchange(token)).json()).toMatchObject({ code: 'token_replayed' });
+  });
+
+  it('of concurrent uses of one token, exactly one signs in', async () => {
+    const { customerId } = await seedCustomerWithOrder(desk.deps);
+    const token = await tokenFor(customerId);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => exchange(token)));
+    const statuses = answers.map((res) => res.status).sort();
+    expect(statuses).toEqual([200, 401, 401, 401, 401, 401]);
+    for (const res of answers.filter((r) => r.status === 401)) {
+      expect(await res.json()).toMatchObject({ code: 'token_replayed' });
+    }
+    expect(await sessionsOf(customerId)).toBe(1);
+    expect(await usesOf(customerId)).toHaveLength(1);
+  });
+
+  it('signs one customer in with each of two tokens with their own jti', async () => {
+    const { customerId } = await seedCustomerWithOrder(desk.deps);
+    const [first, second] = [await tokenFor(customerId), await tokenFor(customerId)];
+    expect((await exchange(first)).status).toBe(200);
+    expect((await exchange(second)).status).toBe(200);
+    expect(await sessionsOf(customerId)).toBe(2);
+    expect(await usesOf(customerId)).toHaveLength(2);
   });
 
   it('honours the lifetime against the desk clock: valid until exp, refused after', async () => {
     const { customerId } = await seedCustomerWithOrder(desk.deps);
-    const token = await sign(
-      { sub: customerId, aud: 'refund-desk', iat: nowS(), exp: nowS() + 120 },
-      SECRET,
-      'HS256',
-    );
+    const early = await tokenFor(customerId, { exp: nowS() + 120 });
+    const late = await tokenFor(customerId, { exp: nowS() + 120 });
     desk.clock.advance(119_000);
-    expect((await exchange(token)).status).toBe(200);
+    expect((await exchange(early)).status).toBe(200);
     desk.clock.advance(60_000); // 59 s past exp: beyond the 30 s clock skew allowed
-    expect((await exchange(token)).status).toBe(401);
+    const res = await exchange(late);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({
+      code: 'unauthorized',
+      detail: 'The token has expired.',
+    });
+  });
+
+  it('deletes the uses of tokens past exp and the clock skew as later tokens are used, a bounded number each time', async () => {
+    // Every token of the tests above has expired: this sign-in deletes their uses (fewer than
+    // a batch), so what follows counts this test's rows alone.
+    desk.clock.advance(MAX_HOST_TOKEN_LIFETIME_MS + HOST_TOKEN_CLOCK_SKEW_MS + 1_000);
+    const { customerId } = await seedCustomerWithOrder(desk.deps);
+    const used = await tokenFor(customerId, { exp: nowS() + 60 });
+    expect((await exchange(used)).status).toBe(200);
+    const purgeable = (atMs: number) =>
+      desk.deps.store.db
+        .selectFrom('hostTokenUses')
+        .select('jti')
+        .where('expiresAtMs', '<', atMs - HOST_TOKEN_CLOCK_SKEW_MS)
+        .execute();
+    expect(await purgeable(desk.clock.nowMs())).toEqual([]);
+
+    // 60 s to exp and 30 s of skew later, the row may go (it would refuse nothing any more).
+    desk.clock.advance(90_001);
+    const nowMs = desk.clock.nowMs();
+    const extra = HOST_TOKEN_USES_PURGED_PER_SIGN_IN + 20;
+    const stale = Array.from({ length: extra }, (_, i) => ({
+      jti: `stale-${String(i).padStart(4, '0')}`,
+      customerId,
+      usedAtMs: nowMs - 700_000,
+      expiresAtMs: nowMs - HOST_TOKEN_CLOCK_SKEW_MS - 1 - i,
+    }));
+    const edge = { jti: 'at-the-edge', customerId, usedAtMs: nowMs - 100_000 };
+    await desk.deps.store.db
+      .insertInto('hostTokenUses')
+      .values([
+        ...stale,
+        // Expired, but within the skew: a token with this jti could still be accepted.
+        { ...edge, expiresAtMs: nowMs - HOST_TOKEN_CLOCK_SKEW_MS },
+      ])
+      .execute();
+    expect(await purgeable(nowMs)).toHaveLength(extra + 1);
+
+    expect((await exchange(await tokenFor(customerId))).status).toBe(200);
+    expect(await purgeable(nowMs)).toHaveLength(extra + 1 - HOST_TOKEN_USES_PURGED_PER_SIGN_IN);
+    expect((await exchange(await tokenFor(customerId))).status).toBe(200);
+    expect(await purgeable(nowMs)).toEqual([]);
+    const kept = (await usesOf(customerId)).map((use) => use.jti);
+    expect(kept).toHaveLength(3);
+    expect(kept).toContain('at-the-edge');
+    // The purged token stays refused, as expired.
+    expect(await (await exchange(used)).json()).toMatchObject({
+      code: 'unauthorized',
+      detail: 'The token has expired.',
+    });
   });
 
   it('is off (404) when no host secret is configured', async () => {
@@ -394,7 +576,7 @@ describeEachEngine('host-platform tokens', (store) => {
     try {
       const { customerId } = await seedCustomerWithOrder(off.deps);
       const token = await sign(
-        { sub: customerId, aud: 'refund-desk', exp: nowS() + 60 },
+        { sub: customerId, aud: 'refund-desk', jti: randomUUID(), exp: nowS() + 60 },
         SECRET,
         'HS256',
       );
@@ -409,7 +591,7 @@ describeEachEngine('host-platform tokens', (store) => {
   it('gives a customer signed in by token no staff rights', async () => {
     const { customerId } = await seedCustomerWithOrder(desk.deps);
     const token = await sign(
-      { sub: customerId, aud: 'refund-desk', exp: nowS() + 60 },
+      { sub: customerId, aud: 'refund-desk', jti: randomUUID(), exp: nowS() + 60 },
       SECRET,
       'HS256',
     );

@@ -675,7 +675,7 @@ describeEachEngine('the desk as its document describes it', (store) => {
     };
     const nowS = Math.floor(d.clock.nowMs() / 1000);
     const hostToken = await sign(
-      { sub: idOf(customerA), aud: 'refund-desk', iat: nowS, exp: nowS + 300 },
+      { sub: idOf(customerA), aud: 'refund-desk', jti: 'openapi-walk', iat: nowS, exp: nowS + 300 },
       HOST_SECRET,
       'HS256',
     );

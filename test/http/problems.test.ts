@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { sign } from 'hono/jwt';
 import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { requireActor, requireStaff } from '../../src/http/guards.js';
@@ -14,7 +15,13 @@ import { PAYOUT_PROBLEM_TRIGGERS } from '../support/payouts-desk.js';
 import { PROVIDER_WEBHOOK_PROBLEM_TRIGGERS } from '../support/provider-webhooks.js';
 import { INTAKE_PROBLEM_TRIGGERS } from '../support/intake.js';
 import { FACT_PROBLEM_TRIGGERS } from '../support/facts.js';
-import { deskOver, postJson, staffSessionCookie } from '../support/people.js';
+import {
+  deskOver,
+  postJson,
+  seedCustomerWithOrder,
+  staffSessionCookie,
+} from '../support/people.js';
+import { STAFF_SIGN_IN_LIMITS } from '../../src/app/auth/sign-in-throttle.js';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import { PROBLEM_CODES, PROBLEMS, problemType, type ProblemCode } from '../../src/http/problems.js';
 
@@ -59,6 +66,18 @@ async function deskInMemory() {
   return deskOver(store);
 }
 
+/** One more staff sign-in than an email's failures allow (the email has no account). */
+async function signInOnceTooOften(): Promise<Response> {
+  const desk = await deskInMemory();
+  const attempt = () =>
+    desk.app.request(
+      '/v1/staff/sessions',
+      postJson({ email: 'guess@desk.example', password: 'a wrong password' }),
+    );
+  for (let i = 0; i < STAFF_SIGN_IN_LIMITS.maxFailuresPerEmail; i += 1) await attempt();
+  return attempt();
+}
+
 async function createStaffTwice(): Promise<Response> {
   const desk = await deskInMemory();
   const cookie = await staffSessionCookie(desk.deps, 'admin');
@@ -72,6 +91,23 @@ async function createStaffTwice(): Promise<Response> {
   return desk.app.request('/v1/staff-users', postJson(body, { cookie }));
 }
 
+/** A host-platform token exchanged a second time. */
+async function useHostTokenTwice(): Promise<Response> {
+  const store = openStore({ url: ':memory:' });
+  await migrateToLatest(store.db);
+  const secret = 'host-platform-secret-of-the-problem-test';
+  const desk = deskOver(store, { hostTokenSecret: secret });
+  const { customerId } = await seedCustomerWithOrder(desk.deps);
+  const nowS = Math.floor(desk.clock.nowMs() / 1000);
+  const token = await sign(
+    { sub: customerId, aud: 'refund-desk', jti: 'once', iat: nowS, exp: nowS + 60 },
+    secret,
+    'HS256',
+  );
+  await desk.app.request('/v1/auth/host-token', postJson({ token }));
+  return desk.app.request('/v1/auth/host-token', postJson({ token }));
+}
+
 const triggers: Record<ProblemCode, () => Promise<Response> | Response> = {
   invalid_case: () =>
     createApp().request('/v1/decisions', post('{"order":{}}', 'application/json')),
@@ -83,10 +119,12 @@ const triggers: Record<ProblemCode, () => Promise<Response> | Response> = {
   method_not_allowed: () => createApp().request('/v1/decisions', { method: 'GET' }),
   internal: () => appWithFailingRoute().app.request('/test-only/boom'),
   unauthorized: () => appWithGuardedRoutes().request('/test-only/me'),
+  token_replayed: useHostTokenTwice,
   forbidden: () => appWithGuardedRoutes().request('/test-only/staff'),
   invalid_request: async () =>
     (await deskInMemory()).app.request('/v1/auth/sign-in-links', postJson({ email: 42 })),
   email_taken: createStaffTwice,
+  too_many_attempts: signInOnceTooOften,
   ...INTAKE_PROBLEM_TRIGGERS,
   ...FACT_PROBLEM_TRIGGERS,
   ...CASE_PROBLEM_TRIGGERS,
@@ -123,9 +161,11 @@ describe('problem codes', () => {
       method_not_allowed: 405,
       internal: 500,
       unauthorized: 401,
+      token_replayed: 401,
       forbidden: 403,
       invalid_request: 400,
       email_taken: 409,
+      too_many_attempts: 429,
       payment_method_mismatch: 422,
       request_already_open: 409,
       request_state_conflict: 409,

@@ -157,12 +157,20 @@ const loaded = new Map<string, OpenApiDocument>();
  */
 export function checkAgainstOpenApi<
   A extends {
-    request: (input: Request | string | URL, init?: RequestInit) => Response | Promise<Response>;
+    request: (
+      input: Request | string | URL,
+      init?: RequestInit,
+      /** Hono's bindings (`{ incoming }` stands for the Node request: the client's address). */
+      env?: object,
+    ) => Response | Promise<Response>;
   },
 >(app: A, onExchange?: (exchange: Exchange) => void): A {
   const original = app.request.bind(app);
-  const request = async (input: Request | string | URL, init?: RequestInit): Promise<Response> =>
-    original(input, init);
+  const request = async (
+    input: Request | string | URL,
+    init?: RequestInit,
+    env?: object,
+  ): Promise<Response> => original(input, init, env);
   let document: Promise<OpenApiDocument> | undefined;
   const load = async (): Promise<OpenApiDocument> => {
     const text = await (await request('/openapi.json')).text();
@@ -173,12 +181,16 @@ export function checkAgainstOpenApi<
     }
     return doc;
   };
-  const checked = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+  const checked = async (
+    input: Request | string | URL,
+    init?: RequestInit,
+    env?: object,
+  ): Promise<Response> => {
     const seen =
       input instanceof Request
         ? input.clone()
         : new Request(new URL(String(input), 'http://localhost'), init);
-    const response = await request(input, init);
+    const response = await request(input, init, env);
     document ??= load();
     const doc = await document;
     const errors = await doc.check(seen, response);

@@ -11,6 +11,12 @@ import { SYSTEM_ORIGIN, type AppContext, type Origin, type StaffRole } from '../
 import { newId } from '../ids.js';
 import { createSession, type NewSession } from './sessions.js';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import {
+  clearSignInFailures,
+  clientKey,
+  recordSignInAttempt,
+  type SignInRefusal,
+} from './sign-in-throttle.js';
 
 export const STAFF_ROLES: readonly StaffRole[] = ['agent', 'approver', 'admin'];
 export const MAX_EMAIL_CHARS = 254;
@@ -54,10 +60,17 @@ export type CreateStaffError =
 
 const STAFF_COLUMNS = ['id', 'email', 'name', 'role', 'createdAtMs', 'disabledAtMs'] as const;
 
-/** A unique-constraint violation on either engine (a concurrent insert won the race). */
+/**
+ * A unique-constraint or primary-key violation on either engine (a concurrent insert won the
+ * race). SQLite reports a duplicate primary key under a code of its own.
+ */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 function validateNewStaff(input: NewStaffUser): FieldError[] {
@@ -202,16 +215,25 @@ export interface StaffSignIn {
   readonly session: NewSession;
 }
 
+export type StaffSignInError = { readonly code: 'unauthorized' } | SignInRefusal;
+
 /**
  * Checks an email and password and opens a session. Unknown email, disabled account and wrong
  * password are the same `unauthorized` outcome, and take about as long: without an account the
- * password is verified against a dummy hash.
+ * password is verified against a dummy hash. Each of them counts as a failure against the email
+ * and the client's address (`ip`, from the connection); when either has reached its limit
+ * (sign-in-throttle.ts), the attempt is `too_many_attempts` without a password check. A
+ * successful sign-in clears the email's failures.
  */
 export async function signInStaff(
   ctx: AppContext,
   credentials: { readonly email: string; readonly password: string },
-): Promise<Result<StaffSignIn, { readonly code: 'unauthorized' }>> {
+  client: { readonly ip: string | null } = { ip: null },
+): Promise<Result<StaffSignIn, StaffSignInError>> {
   const email = normalizeEmail(credentials.email);
+  const emailKey = email.slice(0, MAX_EMAIL_CHARS); // longer ones are no account's: still counted
+  const attempt = await recordSignInAttempt(ctx, emailKey, clientKey(client.ip));
+  if (!attempt.ok) return attempt;
   const row =
     email.length > MAX_EMAIL_CHARS
       ? undefined
@@ -223,7 +245,9 @@ export async function signInStaff(
   const usable = row !== undefined && row.disabledAtMs === null;
   const hash = usable ? row.passwordHash : await dummyPasswordHash();
   const matches = await verifyPassword(credentials.password, hash);
+  // The attempt's row stays: it is the failure.
   if (!usable || !matches) return { ok: false, error: { code: 'unauthorized' } };
+  await clearSignInFailures(ctx, emailKey);
   const staff: StaffUser = {
     id: row.id,
     email: row.email,

@@ -1,10 +1,12 @@
 /**
  * People and permissions over HTTP:
  *
- * - Staff: `POST /v1/staff/sessions` (email + password → `rd_session` cookie),
+ * - Staff: `POST /v1/staff/sessions` (email + password → `rd_session` cookie; failures are
+ *   limited per email and per client: 429 `too_many_attempts` with `Retry-After`),
  *   admin-only `POST|GET /v1/staff-users`, `POST /v1/staff-users/:id/disable`.
  * - Customers: `POST /v1/auth/sign-in-links` (always 202), `POST /v1/auth/sign-in-links/redeem`,
- *   `POST /v1/auth/host-token` (404 when no host secret is configured: the route does not exist).
+ *   `POST /v1/auth/host-token` (404 when no host secret is configured: the route does not exist;
+ *   a token used before: 401 `token_replayed`).
  * - Everyone: `GET /v1/me`, `DELETE /v1/sessions/current` (sign out).
  * - API keys (admin staff or a key with the `admin` scope): `POST|GET /v1/api-keys`,
  *   `POST /v1/api-keys/:id/revoke`.
@@ -160,8 +162,19 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
   // ── Staff ────────────────────────────────────────────────────────────────────────────────
   app.post('/v1/staff/sessions', limitBody, async (c) => {
     const body = await readBody(c, validateStaffSignIn);
-    const result = await signInStaff(deps, body);
+    const result = await signInStaff(deps, body, { ip: c.get('origin').ip });
     if (!result.ok) {
+      if (result.error.code === 'too_many_attempts') {
+        // The same answer for every email, known or not; the wait is in Retry-After.
+        const seconds = Math.max(1, Math.ceil(result.error.retryAfterMs / 1000));
+        const minutes = Math.ceil(seconds / 60);
+        throw new ProblemException(
+          'too_many_attempts',
+          `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          undefined,
+          { 'retry-after': String(seconds) },
+        );
+      }
       throw new ProblemException('unauthorized', 'The email or password is wrong.');
     }
     await startSession(c, result.value.session);
@@ -243,7 +256,11 @@ export function registerAuthRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {
     }
     const { token } = await readBody(c, validateHostToken);
     const result = await signInWithHostToken(deps, secret, token);
-    if (!result.ok) throw new ProblemException('unauthorized', result.error.detail);
+    if (!result.ok) {
+      // A spent token gets a code of its own: the platform signs a new one rather than retry.
+      const code = result.error.code === 'replayed' ? 'token_replayed' : 'unauthorized';
+      throw new ProblemException(code, result.error.detail);
+    }
     await startSession(c, result.value.session);
     return c.json({ customer: result.value.customer });
   });
