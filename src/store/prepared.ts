@@ -62,6 +62,19 @@ function engineOfAdapter(adapter: DialectAdapter): Engine {
   return adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
+/** The compiled query's parameters: fixed values as compiled, the others from `valueOf`. */
+function bind(
+  slots: readonly Slot[],
+  valueOf: (slot: Exclude<Slot, { readonly value: unknown }>) => unknown,
+): unknown[] {
+  const parameters = new Array<unknown>(slots.length);
+  for (let i = 0; i < slots.length; i += 1) {
+    const slot = slots[i] as Slot;
+    parameters[i] = 'value' in slot ? slot.value : valueOf(slot);
+  }
+  return parameters;
+}
+
 /** `build`'s query compiled once per database (per dialect adapter), with its slots. */
 function compiledOnce(
   build: (db: Db, engine: Engine) => Compilable<unknown>,
@@ -104,18 +117,12 @@ export function prepareQuery<P extends object, R>(
   const run = (db: Db, params: P): Promise<QueryResult<R>> => {
     const { query, slots } = compile(db);
     const values = params as Record<string, unknown>;
-    const parameters = new Array<unknown>(slots.length);
-    for (let i = 0; i < slots.length; i += 1) {
-      const slot = slots[i] as Slot;
-      if ('value' in slot) {
-        parameters[i] = slot.value;
-        continue;
-      }
+    const parameters = bind(slots, (slot) => {
       if (!('name' in slot)) throw new Error('prepared query: a row cell outside an insert');
       const value = values[slot.name];
       if (value === undefined) throw new Error(`prepared query: parameter ${slot.name} is missing`);
-      parameters[i] = value;
-    }
+      return value;
+    });
     return db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
   };
 
@@ -181,18 +188,12 @@ export function prepareInsert<T extends keyof Database & string>(
         if (byShape.size < MAX_INSERT_SHAPES) byShape.set(shape, compile);
       }
       const { query, slots } = compile(db);
-      const parameters = new Array<unknown>(slots.length);
-      for (let i = 0; i < slots.length; i += 1) {
-        const slot = slots[i] as Slot;
-        if ('value' in slot) {
-          parameters[i] = slot.value;
-          continue;
-        }
+      const parameters = bind(slots, (slot) => {
         if (!('row' in slot)) throw new Error(`insert into ${table}: a named parameter`);
         const value = records[slot.row]?.[slot.column];
         if (value === undefined) throw differ();
-        parameters[i] = value;
-      }
+        return value;
+      });
       await db.executeQuery({ ...query, parameters } as CompiledQuery);
     },
   };

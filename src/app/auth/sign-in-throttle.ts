@@ -15,9 +15,10 @@
  * table holds about one window of attempts however many emails are tried.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Result } from '../../engine/index.js';
 import type { AppContext } from '../context.js';
+import type { Database } from '../../store/schema.js';
 import { newId } from '../ids.js';
 
 export const STAFF_SIGN_IN_LIMITS = {
@@ -70,6 +71,27 @@ function ipv6Groups(address: string): string[] {
 export type SignInRefusal = { readonly code: 'too_many_attempts'; readonly retryAfterMs: number };
 
 /**
+ * The most recent failures of one email or one address in the window, as many as its limit:
+ * when there are that many, the attempt is refused until the oldest of them leaves the window.
+ */
+function recentFailures(
+  trx: Transaction<Database>,
+  column: 'email' | 'ip',
+  value: string,
+  sinceMs: number,
+  limit: number,
+): Promise<{ atMs: number }[]> {
+  return trx
+    .selectFrom('staffSignInFailures')
+    .select('atMs')
+    .where(column, '=', value)
+    .where('atMs', '>', sinceMs)
+    .orderBy('atMs', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/**
  * Records a sign-in attempt for `email` (normalized) from `ip` (a `clientKey`), or refuses it
  * when either has reached its limit of failures within the window: then `retryAfterMs` is how
  * long until the attempt would be accepted. The row stays as a failure unless the sign-in
@@ -93,27 +115,8 @@ export async function recordSignInAttempt(
         await sql`select pg_advisory_xact_lock(hashtext(${`staff-sign-in:ip:${ip}`}))`.execute(trx);
       }
     }
-    // The most recent failures, as many as the limit: when there are that many, the attempt is
-    // refused until the oldest of them leaves the window.
-    const byEmail = await trx
-      .selectFrom('staffSignInFailures')
-      .select('atMs')
-      .where('email', '=', email)
-      .where('atMs', '>', sinceMs)
-      .orderBy('atMs', 'desc')
-      .limit(maxFailuresPerEmail)
-      .execute();
-    const byIp =
-      ip === null
-        ? []
-        : await trx
-            .selectFrom('staffSignInFailures')
-            .select('atMs')
-            .where('ip', '=', ip)
-            .where('atMs', '>', sinceMs)
-            .orderBy('atMs', 'desc')
-            .limit(maxFailuresPerIp)
-            .execute();
+    const byEmail = await recentFailures(trx, 'email', email, sinceMs, maxFailuresPerEmail);
+    const byIp = ip === null ? [] : await recentFailures(trx, 'ip', ip, sinceMs, maxFailuresPerIp);
     const openAtMs = Math.max(
       byEmail.length >= maxFailuresPerEmail ? (byEmail.at(-1)?.atMs ?? 0) + windowMs : 0,
       byIp.length >= maxFailuresPerIp ? (byIp.at(-1)?.atMs ?? 0) + windowMs : 0,
