@@ -8,10 +8,13 @@
  * `in_flight` row holding a lock until `lockedUntilMs`; when it finishes the row becomes `done`
  * with the response, or is deleted (5xx: nothing stored, the key may be used again). A row whose
  * lock expired (its instance crashed) is taken over by the next request with the same body.
- * `done` rows older than the retention are forgotten (taken over, and purged).
+ * `done` rows older than the retention are forgotten (taken over, and purged by the worker's
+ * housekeeping, app/housekeeping.ts).
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database } from '../store/schema.js';
 import { canonicalJson } from './audit.js';
 import type { AppContext } from './context.js';
 
@@ -238,20 +241,47 @@ export async function releaseKey(
     .execute();
 }
 
-/** Deletes finished keys older than the retention, and abandoned ones; returns how many. */
+export interface PurgeKeysOptions {
+  readonly nowMs: number;
+  /** Rows deleted at most (the oldest first). */
+  readonly maxRows: number;
+  readonly retentionMs?: number;
+}
+
+/**
+ * Deletes up to `maxRows` keys that `claimKey` no longer honours: finished keys older than the
+ * retention, and keys left in flight whose lock ran out longer than the retention ago (an
+ * abandoned key is kept as long as a finished one, so that another body under it is still
+ * refused; a live or recently abandoned claim is never deleted). Returns how many. A request
+ * taking a key over at the same moment either finds it gone and claims it afresh, or has renewed
+ * it first and it stays (the delete re-checks the condition). Concurrent purges on PostgreSQL
+ * skip each other's rows instead of waiting for them. The worker's housekeeping calls this
+ * (app/housekeeping.ts).
+ */
 export async function purgeIdempotencyKeys(
   ctx: AppContext,
-  retentionMs: number = IDEMPOTENCY_LIMITS.retentionMs,
+  options: PurgeKeysOptions,
 ): Promise<number> {
-  const nowMs = ctx.clock.nowMs();
-  const result = await ctx.store.db
+  const cutoffMs = options.nowMs - (options.retentionMs ?? IDEMPOTENCY_LIMITS.retentionMs);
+  // An in-flight key's lock ends after its creation, so both kinds are older than the cutoff:
+  // the first term reads an index range (idempotency_keys_created).
+  const forgotten = (eb: ExpressionBuilder<Database, 'idempotencyKeys'>) =>
+    eb.and([
+      eb('createdAtMs', '<=', cutoffMs),
+      eb.or([eb('state', '=', 'done'), eb('lockedUntilMs', '<=', cutoffMs)]),
+    ]);
+  const db = ctx.store.db;
+  let oldest = db
+    .selectFrom('idempotencyKeys')
+    .select(['scope', 'key'])
+    .where(forgotten)
+    .orderBy('createdAtMs')
+    .limit(options.maxRows);
+  if (ctx.store.engine === 'postgres') oldest = oldest.forUpdate().skipLocked();
+  const result = await db
     .deleteFrom('idempotencyKeys')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('state', '=', 'done'), eb('createdAtMs', '<=', nowMs - retentionMs)]),
-        eb.and([eb('state', '=', 'in_flight'), eb('lockedUntilMs', '<=', nowMs - retentionMs)]),
-      ]),
-    )
+    .where((eb) => eb(eb.refTuple('scope', 'key'), 'in', oldest.$asTuple('scope', 'key')))
+    .where(forgotten)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -12,10 +12,17 @@
  * rows; a worker that dies leaves leases that run out after `leaseMs`, and another takes over.
  * On SQLite there is one writer at a time. Due instants come from the desk's clock; the loop's
  * own pauses between passes are real time.
+ *
+ * The running loop (`startWorker`, not single passes) also keeps house: when it starts and then
+ * every `housekeepingIntervalMs` of the desk's clock, after a pass, it deletes a batch of expired
+ * sessions, sign-in links, idempotency keys, host-token uses and sign-in failures
+ * (app/housekeeping.ts). A full batch makes it due again at the next pass, until a backlog is
+ * gone. Concurrent workers delete disjoint rows (SKIP LOCKED on PostgreSQL).
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { DeskDeps } from '../app/context.js';
+import { purgedFullBatch, purgeExpired } from '../app/housekeeping.js';
 import { claimNotifications, sendNotification, type SendResult } from '../app/notify/outbox.js';
 import { CASE_TIMER_HANDLERS } from '../app/timer-handlers.js';
 import { claimTimers, runTimer, type RunResult, type TimerHandlers } from '../app/timers.js';
@@ -29,6 +36,9 @@ import { httpWebhookSender, type PostWebhook } from './webhook-sender.js';
 
 export const WORKER_LIMITS = { maxBatch: 100, maxPassesUntilIdle: 1_000 } as const;
 
+/** How often, by the desk's clock, a running worker purges expired technical rows. */
+export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+
 export interface WorkerOptions {
   /** Names this worker in leases and logs; default `<host>:<pid>:<random>`. */
   readonly workerId?: string;
@@ -38,6 +48,11 @@ export interface WorkerOptions {
   readonly leaseMs?: number;
   /** Pause between passes that found nothing to do; default 1 s. */
   readonly pollIntervalMs?: number;
+  /**
+   * How often (desk clock) the running loop purges expired technical rows (app/housekeeping.ts);
+   * default `HOUSEKEEPING_INTERVAL_MS`.
+   */
+  readonly housekeepingIntervalMs?: number;
   readonly timerHandlers?: TimerHandlers;
   /** Default: POST over HTTP with a 10 s timeout. */
   readonly postWebhook?: PostWebhook;
@@ -160,10 +175,32 @@ function reportToStderr(error: unknown): void {
   process.stderr.write(`refund-desk worker: ${text}\n`);
 }
 
-/** Runs passes until stopped, pausing `pollIntervalMs` after a pass with nothing to do. */
+/**
+ * Housekeeping when due by the desk's clock: at the first call, then `intervalMs` after each run,
+ * or at the next call after a run that deleted a full batch of some table.
+ */
+function housekeeper(deps: DeskDeps, intervalMs: number): () => Promise<void> {
+  let dueAtMs = Number.NEGATIVE_INFINITY;
+  return async () => {
+    const nowMs = deps.clock.nowMs();
+    if (nowMs < dueAtMs) return;
+    dueAtMs = nowMs + intervalMs; // set first: a run that throws waits for the interval too
+    if (purgedFullBatch(await purgeExpired(deps, nowMs))) dueAtMs = nowMs;
+  };
+}
+
+/**
+ * Runs passes until stopped, pausing `pollIntervalMs` after a pass with nothing to do, and keeps
+ * house every `housekeepingIntervalMs` (see the module comment).
+ */
 export function startWorker(deps: DeskDeps, options: WorkerOptions = {}): RunningWorker {
   const r = resolve(deps, options);
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  const housekeepingIntervalMs = options.housekeepingIntervalMs ?? HOUSEKEEPING_INTERVAL_MS;
+  if (!Number.isSafeInteger(housekeepingIntervalMs) || housekeepingIntervalMs < 1) {
+    throw new RangeError('housekeepingIntervalMs must be a positive integer');
+  }
+  const keepHouse = housekeeper(deps, housekeepingIntervalMs);
   const onError = options.onError ?? reportToStderr;
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -173,6 +210,12 @@ export function startWorker(deps: DeskDeps, options: WorkerOptions = {}): Runnin
       let busy = false;
       try {
         busy = (await pass(deps, r)).claimed > 0;
+      } catch (error) {
+        onError(error);
+      }
+      if (stopped) break;
+      try {
+        await keepHouse();
       } catch (error) {
         onError(error);
       }

@@ -12,6 +12,7 @@ import * as evidenceContent from './migrations/0008-evidence-content.js';
 import * as incidentsOrder from './migrations/0009-incidents-order.js';
 import * as hostTokenUses from './migrations/0010-host-token-uses.js';
 import * as staffSignInFailures from './migrations/0011-staff-sign-in-failures.js';
+import * as housekeepingIndexes from './migrations/0012-housekeeping-indexes.js';
 import type { Database } from './schema.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-incidents-order': incidentsOrder,
   '0010-host-token-uses': hostTokenUses,
   '0011-staff-sign-in-failures': staffSignInFailures,
+  '0012-housekeeping-indexes': housekeepingIndexes,
 };
 
 /**

@@ -13,12 +13,13 @@
  * platform signs a new one. A row is needed only until the token is refused as expired (`exp`
  * plus the clock skew): each sign-in deletes, in the transaction that records its own use, up to
  * `HOST_TOKEN_USES_PURGED_PER_SIGN_IN` rows past that point, so the table holds about the tokens
- * used in the last 10 minutes.
+ * used in the last 10 minutes; the worker's housekeeping deletes the rest when sign-ins stop.
  */
 import { verify } from 'hono/jwt';
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Result } from '../../engine/index.js';
 import type { Engine } from '../../store/connect.js';
+import { deleteOldest } from '../../store/purge.js';
 import type { Database, HostTokenUseTable } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { createSession } from './sessions.js';
@@ -128,7 +129,12 @@ async function recordFirstUse(ctx: AppContext, use: HostTokenUseTable): Promise<
   try {
     await ctx.store.db.transaction().execute(async (trx) => {
       await trx.insertInto('hostTokenUses').values(use).execute();
-      await purgeExpiredUses(trx, ctx.store.engine, use.usedAtMs);
+      await purgeExpiredHostTokenUses(
+        trx,
+        ctx.store.engine,
+        use.usedAtMs,
+        HOST_TOKEN_USES_PURGED_PER_SIGN_IN,
+      );
     });
     return true;
   } catch (error) {
@@ -137,17 +143,23 @@ async function recordFirstUse(ctx: AppContext, use: HostTokenUseTable): Promise<
   }
 }
 
-async function purgeExpiredUses(
-  trx: Transaction<Database>,
+/**
+ * Deletes up to `maxRows` rows of tokens refused as expired at `nowMs`, the oldest first;
+ * returns how many. Sign-ins call it as they go, the worker's housekeeping every minute
+ * (app/housekeeping.ts).
+ */
+export async function purgeExpiredHostTokenUses(
+  db: Kysely<Database>,
   engine: Engine,
   nowMs: number,
-): Promise<void> {
-  let expired = trx
-    .selectFrom('hostTokenUses')
-    .select('jti')
-    .where('expiresAtMs', '<', nowMs - HOST_TOKEN_CLOCK_SKEW_MS)
-    .orderBy('expiresAtMs')
-    .limit(HOST_TOKEN_USES_PURGED_PER_SIGN_IN);
-  if (engine === 'postgres') expired = expired.forUpdate().skipLocked();
-  await trx.deleteFrom('hostTokenUses').where('jti', 'in', expired).execute();
+  maxRows: number,
+): Promise<number> {
+  return deleteOldest(db, engine, {
+    table: 'hostTokenUses',
+    key: 'jti',
+    timeColumn: 'expiresAtMs',
+    // Expired means before now minus the skew; the integer instant just before it still is.
+    atOrBeforeMs: nowMs - HOST_TOKEN_CLOCK_SKEW_MS - 1,
+    maxRows,
+  });
 }

@@ -21,8 +21,12 @@ export const SIGN_IN_LINK_WINDOW_MS = 60 * 60 * 1000;
 export const MAX_SIGN_IN_LINKS_PER_WINDOW = 5;
 /** Customers sharing one order email each get a link; at most this many in one mail. */
 export const MAX_CUSTOMERS_PER_LINK_MAIL = 5;
-/** Stored links older than this are deleted when the same email asks again. */
-const KEEP_LINKS_MS = 24 * 60 * 60 * 1000;
+/**
+ * Stored links older than this are deleted when the same email asks again, and by the worker's
+ * housekeeping (app/housekeeping.ts). Until then an old link is refused as expired or used
+ * rather than unknown. At least `SIGN_IN_LINK_WINDOW_MS`: the rate limit counts the rows.
+ */
+export const KEEP_LINKS_MS = 24 * 60 * 60 * 1000;
 
 export type SignInLinkOutcome =
   /** The mail went out. */

@@ -12,12 +12,15 @@
  * counted failure leaves the window.
  *
  * Each recorded attempt also deletes up to `purgeBatchRows` rows older than the window, so the
- * table holds about one window of attempts however many emails are tried.
+ * table holds about one window of attempts however many emails are tried; the worker's
+ * housekeeping deletes the rest when attempts stop.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Result } from '../../engine/index.js';
 import type { AppContext } from '../context.js';
+import type { Engine } from '../../store/connect.js';
+import { deleteOldest } from '../../store/purge.js';
 import type { Database } from '../../store/schema.js';
 import { newId } from '../ids.js';
 
@@ -124,20 +127,33 @@ export async function recordSignInAttempt(
     if (openAtMs > nowMs) {
       return { ok: false, error: { code: 'too_many_attempts', retryAfterMs: openAtMs - nowMs } };
     }
-    let expired = trx
-      .selectFrom('staffSignInFailures')
-      .select('id')
-      .where('atMs', '<=', sinceMs)
-      .orderBy('atMs')
-      .limit(purgeBatchRows);
-    // Concurrent purges skip each other's rows instead of waiting (or deadlocking) for them.
-    if (ctx.store.engine === 'postgres') expired = expired.forUpdate().skipLocked();
-    await trx.deleteFrom('staffSignInFailures').where('id', 'in', expired).execute();
+    await purgeExpiredSignInFailures(trx, ctx.store.engine, nowMs, purgeBatchRows);
     await trx
       .insertInto('staffSignInFailures')
       .values({ id: newId('ssf', nowMs), email, ip, atMs: nowMs })
       .execute();
     return { ok: true, value: undefined };
+  });
+}
+
+/**
+ * Deletes up to `maxRows` attempts that have left the window at `nowMs`, the oldest first;
+ * returns how many. Concurrent purges on PostgreSQL skip each other's rows instead of waiting
+ * (or deadlocking) for them. Each recorded attempt calls it, and the worker's housekeeping
+ * every minute (app/housekeeping.ts).
+ */
+export async function purgeExpiredSignInFailures(
+  db: Kysely<Database>,
+  engine: Engine,
+  nowMs: number,
+  maxRows: number,
+): Promise<number> {
+  return deleteOldest(db, engine, {
+    table: 'staffSignInFailures',
+    key: 'id',
+    timeColumn: 'atMs',
+    atOrBeforeMs: nowMs - windowMs,
+    maxRows,
   });
 }
 
