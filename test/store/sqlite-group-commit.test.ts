@@ -17,6 +17,7 @@ import {
   GroupCommitSqliteDialect,
   type SqliteConnectionLike,
 } from '../../src/store/sqlite-group-commit.js';
+import { openStore } from '../../src/store/connect.js';
 import { cachingStatements } from '../../src/store/sqlite-statements.js';
 
 interface Db {
@@ -300,5 +301,14 @@ describe('SQLite group commit', () => {
     for await (const row of db.selectFrom('t').select('v').orderBy('v').stream()) seen.push(row.v);
     expect(seen).toEqual(['a', 'b']);
     await db.destroy();
+  });
+
+  it('keeps the savepoints’ sub-journals in memory on the store’s writer (no temporary files)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'group-commit-'));
+    dirs.push(dir);
+    const store = openStore({ url: `sqlite:${join(dir, 'desk.sqlite')}` });
+    const { rows } = await sql<{ tempStore: number }>`pragma temp_store`.execute(store.db);
+    expect(rows).toEqual([{ tempStore: 2 }]); // 2 = MEMORY
+    await store.close();
   });
 });
