@@ -16,10 +16,11 @@
  * wrote the bytes to files of that name in the evidence folder; those are still read
  * (`evidencePath`).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileTypeFromBuffer } from 'file-type';
 import type { FieldError, Result } from '../engine/index.js';
+import { randomHex } from './ids.js';
 
 const MIB = 1024 * 1024;
 
@@ -89,7 +90,7 @@ const STORED_NAME = /^[0-9a-f]{32}$/;
 
 /** A new file key: 32 random hex characters (128 bits), never from user input. */
 export function newStoredName(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 // C0 and C1 controls, DEL, zero-width and bidirectional formatting characters, BOM.
