@@ -236,12 +236,7 @@ export class GroupCommitDriver implements Driver {
     this.#passWriter();
   }
 
-  async savepoint(
-    connection: DatabaseConnection,
-    name: string,
-    compile: QueryCompiler['compileQuery'],
-  ): Promise<void> {
-    void compile;
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
     this.#holding(connection as GroupConnection);
     exec(this.#writer, `savepoint ${quoted(name)}`);
   }
