@@ -72,6 +72,23 @@ function recordingRowKeys(): { plugin: KyselyPlugin; keys: string[][] } {
   return { plugin, keys };
 }
 
+/** A 200 download served as an attachment: type, name, length, never sniffed or cached. */
+function expectAttachment(
+  res: Response,
+  expected: {
+    readonly mediaType: string;
+    readonly disposition: string;
+    readonly sizeBytes: number;
+  },
+): void {
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe(expected.mediaType);
+  expect(res.headers.get('content-disposition')).toBe(expected.disposition);
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('cache-control')).toBe('private, no-store');
+  expect(res.headers.get('content-length')).toBe(String(expected.sizeBytes));
+}
+
 describeEachEngine('evidence', (store: () => TestStore) => {
   const { desk, requestsOn, evidenceOn } = useFreshDesks(store);
 
@@ -333,14 +350,11 @@ describeEachEngine('evidence', (store: () => TestStore) => {
     const path = `${BASE}/${created.request.id}/evidence/${evidence.id}`;
     for (const cookie of [order.cookie, await staffSessionCookie(d.deps, 'agent')]) {
       const res = await d.app.request(path, asCookie(cookie));
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-      expect(res.headers.get('content-disposition')).toBe(
-        `attachment; filename="_____ _final_.log"; filename*=UTF-8''${encodeURIComponent('отчёт "final".log')}`,
-      );
-      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('cache-control')).toBe('private, no-store');
-      expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+      expectAttachment(res, {
+        mediaType: 'text/plain; charset=utf-8',
+        disposition: `attachment; filename="_____ _final_.log"; filename*=UTF-8''${encodeURIComponent('отчёт "final".log')}`,
+        sizeBytes: Buffer.byteLength(text),
+      });
       expect(await res.text()).toBe(text);
     }
     const list = await d.app.request(
@@ -404,14 +418,11 @@ describeEachEngine('evidence', (store: () => TestStore) => {
       mediaType: 'text/plain; charset=utf-8',
     });
     const res = await download(d, requestId, legacyId, order.cookie);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('image/png');
-    expect(res.headers.get('content-disposition')).toBe(
-      `attachment; filename="old _shot_.png"; filename*=UTF-8''${encodeURIComponent('old "shot".png')}`,
-    );
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('cache-control')).toBe('private, no-store');
-    expect(res.headers.get('content-length')).toBe(String(legacyBytes.length));
+    expectAttachment(res, {
+      mediaType: 'image/png',
+      disposition: `attachment; filename="old _shot_.png"; filename*=UTF-8''${encodeURIComponent('old "shot".png')}`,
+      sizeBytes: legacyBytes.length,
+    });
     expect(Buffer.compare(new Uint8Array(await res.arrayBuffer()), legacyBytes)).toBe(0);
     const gone = await download(d, requestId, goneId, order.cookie);
     expect(gone.status).toBe(410);
