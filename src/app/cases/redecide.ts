@@ -11,7 +11,7 @@ import type { Database, DecisionTable, RefundRequestTable } from '../../store/sc
 import { appendAudit, type AuditChange } from '../audit.js';
 import type { DeskDeps, Origin } from '../context.js';
 import { decideCase } from '../decide.js';
-import { assembleCaseOfOrder } from '../facts.js';
+import { assembleCaseOfOrder, findOrder } from '../facts.js';
 import { newId } from '../ids.js';
 import { policyOf } from '../requests/read.js';
 
@@ -28,11 +28,8 @@ export async function decideStoredCase(
   request: RefundRequestTable,
   nowMs: number,
 ): Promise<Result<EngineDecision, FieldError[]>> {
-  const order = await trx
-    .selectFrom('orders')
-    .selectAll()
-    .where('id', '=', request.orderId)
-    .executeTakeFirstOrThrow();
+  const order = await findOrder(trx, request.orderId);
+  if (order === undefined) throw new Error(`order ${request.orderId} of ${request.id} is missing`);
   const facts = await assembleCaseOfOrder(trx, order, {
     submittedAtMs: request.submittedAtMs,
     evaluatedAtMs: nowMs,

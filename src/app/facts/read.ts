@@ -1,6 +1,7 @@
 /** Reading stored billing facts back, as the API shows them. Every list is bounded. */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
+import { findOrder } from '../facts.js';
 import {
   chargebackView,
   customerView,
@@ -54,7 +55,7 @@ export async function getOrderFacts(
   db: Kysely<Database>,
   id: string,
 ): Promise<OrderFacts | undefined> {
-  const order = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+  const order = await findOrder(db, id);
   if (order === undefined) return undefined;
   const [plan, usage, reports, chargebacks, refunds, compensations, refundTotal] =
     await Promise.all([

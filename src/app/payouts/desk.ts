@@ -9,6 +9,7 @@ import type { Result } from '../../engine/index.js';
 import type { Database, PayoutStatus, PayoutTable } from '../../store/schema.js';
 import type { DeskDeps, Origin } from '../context.js';
 import type { CaseError } from '../cases/errors.js';
+import { findOrder } from '../facts.js';
 import { latestDecision } from '../requests/read.js';
 import { checkCovers, lockOrder, readLedger, type OrderLedger } from './ledger.js';
 import { movePayoutCase } from './move.js';
@@ -317,11 +318,7 @@ export async function orderLedgerView(
   db: Kysely<Database>,
   orderId: string,
 ): Promise<Result<OrderLedgerView, PayoutError>> {
-  const order = await db
-    .selectFrom('orders')
-    .selectAll()
-    .where('id', '=', orderId)
-    .executeTakeFirst();
+  const order = await findOrder(db, orderId);
   if (order === undefined) {
     return { ok: false, error: { code: 'not_found', detail: 'No order with that id.' } };
   }

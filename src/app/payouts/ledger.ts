@@ -22,6 +22,7 @@ import type { Result } from '../../engine/index.js';
 import type { Engine } from '../../store/connect.js';
 import type { Database, OrderTable, PayoutStatus, PayoutTable } from '../../store/schema.js';
 import { appendAudit } from '../audit.js';
+import { findOrder } from '../facts.js';
 import type { Origin } from '../context.js';
 import { newId } from '../ids.js';
 import type { PayoutMethod } from './provider.js';
@@ -128,7 +129,7 @@ export async function lockOrder(
     .set((eb) => ({ id: eb.ref('id') }))
     .where('id', '=', orderId)
     .execute();
-  return trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  return findOrder(trx, orderId);
 }
 
 export type LedgerRefusal =
