@@ -5,9 +5,9 @@
  * `forbidden`. Routes still check the caller's right to the exact object (a customer asking
  * for another customer's object gets 404 from the route, never 403, so existence does not leak).
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Actor, StaffRole } from '../app/context.js';
+import type { Actor, DeskDeps, StaffRole } from '../app/context.js';
 import type { ApiKeyScope } from '../app/auth/api-keys.js';
 import type { FieldError } from '../engine/index.js';
 import type { AuthEnv } from './auth.js';
@@ -103,4 +103,20 @@ export function requireScope(c: Context<AuthEnv>, scope: ApiKeyScope): ApiKeyAct
 /** True when the actor is the customer `customerId` (not staff, not another customer). */
 export function isCustomer(actor: Actor | undefined, customerId: string): boolean {
   return actor?.kind === 'customer' && actor.id === customerId;
+}
+
+/**
+ * Browsers send `Origin` on cross-site POSTs; a POST whose Origin is not the desk's public
+ * origin is refused (multipart forms can be sent cross-site: SameSite=Lax session cookies are the
+ * first line of defence, this is the second). Clients that are not browsers send no Origin.
+ */
+export function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
+  const desk = new URL(deps.publicUrl).origin;
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
+      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
+    }
+    await next();
+  };
 }

@@ -15,7 +15,7 @@
  * answered question). An illegal move is 409 `illegal_transition` with the case's `state`.
  * POSTs honour Idempotency-Key (mounted for /v1/* by app.ts) and refuse foreign Origins.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { Actor, DeskDeps } from '../../app/context.js';
 import type { CaseError } from '../../app/cases/errors.js';
 import { answerInfoRequest, askCustomer, listInfoRequests } from '../../app/cases/info.js';
@@ -47,7 +47,13 @@ import {
 import { findVisibleRequest, readerFor, type Reader } from '../../app/requests/access.js';
 import type { FieldError, Result } from '../../engine/index.js';
 import type { AuthEnv } from '../auth.js';
-import { ProblemException, requireActor, requireCustomer, requireStaff } from '../guards.js';
+import {
+  ProblemException,
+  sameOrigin,
+  requireActor,
+  requireCustomer,
+  requireStaff,
+} from '../guards.js';
 import { isJsonMediaType, JSON_MEDIA_TYPE, limitBody, parseJson } from '../media.js';
 import {
   invalidFieldsDetail,
@@ -115,17 +121,6 @@ function requireCaseWorker(c: Ctx): Actor {
     'forbidden',
     'This needs staff or an API key with the requests:write scope.',
   );
-}
-
-function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
-  const desk = new URL(deps.publicUrl).origin;
-  return async (c, next) => {
-    const origin = c.req.header('origin');
-    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
-      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
-    }
-    await next();
-  };
 }
 
 export function registerCaseRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {

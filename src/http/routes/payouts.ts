@@ -16,7 +16,7 @@
  *
  * POSTs honour Idempotency-Key (mounted for /v1/* by app.ts) and refuse foreign Origins.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { DeskDeps } from '../../app/context.js';
 import {
   chooseOnProrataOffer,
@@ -47,7 +47,7 @@ import type { FieldError } from '../../engine/index.js';
 import type { PayoutStatus } from '../../store/schema.js';
 import { renderPayoutBatchCsv } from '../../payouts/providers/offline.js';
 import type { AuthEnv } from '../auth.js';
-import { ProblemException, requireCustomer, requireStaff } from '../guards.js';
+import { ProblemException, sameOrigin, requireCustomer, requireStaff } from '../guards.js';
 import { isJsonMediaType, JSON_MEDIA_TYPE, limitBody, parseJson } from '../media.js';
 import {
   invalidFieldsDetail,
@@ -96,17 +96,6 @@ async function readBody<T>(c: Ctx, schema: PayoutSchemaName): Promise<T> {
   return parsed.value;
 }
 
-function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
-  const desk = new URL(deps.publicUrl).origin;
-  return async (c, next) => {
-    const origin = c.req.header('origin');
-    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
-      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
-    }
-    await next();
-  };
-}
-
 function parseListQuery(c: Ctx): {
   status: PayoutStatus | undefined;
   limit: number;
@@ -118,38 +107,34 @@ function parseListQuery(c: Ctx): {
   if (statusText !== undefined && status === undefined) {
     errors.push({ pointer: '/status', message: `must be one of ${PAYOUT_STATUSES.join(', ')}` });
   }
-  const limitText = c.req.query('limit');
-  const limit = limitText === undefined ? PAYOUT_LIST_LIMITS.defaultLimit : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAYOUT_LIST_LIMITS.maxLimit) {
-    errors.push({
-      pointer: '/limit',
-      message: `must be an integer from 1 to ${PAYOUT_LIST_LIMITS.maxLimit}`,
-    });
-  }
-  const before = c.req.query('before');
-  if (before !== undefined && (before.length === 0 || before.length > MAX_ID_CHARS)) {
-    errors.push({ pointer: '/before', message: `must be 1 to ${MAX_ID_CHARS} characters` });
-  }
+  const { limit, before } = readPage(c, PAYOUT_LIST_LIMITS, errors);
   if (errors.length > 0) throw invalid(errors, 'query');
   return { status, limit, before };
 }
 
-function parseBatchListQuery(c: Ctx): { limit: number; before: string | undefined } {
-  const errors: FieldError[] = [];
+/** `limit` and `before` of a list query; what is wrong goes into `errors`. */
+function readPage(
+  c: Ctx,
+  limits: { readonly defaultLimit: number; readonly maxLimit: number },
+  errors: FieldError[],
+): { limit: number; before: string | undefined } {
   const limitText = c.req.query('limit');
-  const limit = limitText === undefined ? PAYOUT_BATCH_LIST_LIMITS.defaultLimit : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > PAYOUT_BATCH_LIST_LIMITS.maxLimit) {
-    errors.push({
-      pointer: '/limit',
-      message: `must be an integer from 1 to ${PAYOUT_BATCH_LIST_LIMITS.maxLimit}`,
-    });
+  const limit = limitText === undefined ? limits.defaultLimit : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > limits.maxLimit) {
+    errors.push({ pointer: '/limit', message: `must be an integer from 1 to ${limits.maxLimit}` });
   }
   const before = c.req.query('before');
   if (before !== undefined && (before.length === 0 || before.length > MAX_ID_CHARS)) {
     errors.push({ pointer: '/before', message: `must be 1 to ${MAX_ID_CHARS} characters` });
   }
-  if (errors.length > 0) throw invalid(errors, 'query');
   return { limit, before };
+}
+
+function parseBatchListQuery(c: Ctx): { limit: number; before: string | undefined } {
+  const errors: FieldError[] = [];
+  const page = readPage(c, PAYOUT_BATCH_LIST_LIMITS, errors);
+  if (errors.length > 0) throw invalid(errors, 'query');
+  return page;
 }
 
 export function registerPayoutRoutes(app: Hono<AuthEnv>, deps: DeskDeps): void {

@@ -32,7 +32,7 @@ import {
 import { withdrawRequest } from '../../app/requests/withdraw.js';
 import type { FieldError } from '../../engine/index.js';
 import type { AuthEnv } from '../auth.js';
-import { ProblemException, requireActor, requireCustomer } from '../guards.js';
+import { ProblemException, sameOrigin, requireActor, requireCustomer } from '../guards.js';
 import { idempotency } from '../idempotency.js';
 import {
   isJsonMediaType,
@@ -81,22 +81,6 @@ const limitBody: MiddlewareHandler<AuthEnv> = (() => {
   return (c, next) =>
     isMultipartMediaType(c.req.header('content-type')) ? upload(c, next) : json(c, next);
 })();
-
-/**
- * Browsers send `Origin` on cross-site POSTs; a POST whose Origin is not the desk's public
- * origin is refused (multipart forms can be sent cross-site: SameSite=Lax session cookies are the
- * first line of defence, this is the second). Clients that are not browsers send no Origin.
- */
-function sameOrigin(deps: DeskDeps): MiddlewareHandler<AuthEnv> {
-  const desk = new URL(deps.publicUrl).origin;
-  return async (c, next) => {
-    const origin = c.req.header('origin');
-    if (c.req.method === 'POST' && origin !== undefined && origin !== desk) {
-      return problemResponse(problem('forbidden', `Cross-site request from ${origin} refused.`));
-    }
-    await next();
-  };
-}
 
 /**
  * The parts of a multipart/form-data body by name (http/multipart.ts; the body read once, at most
